@@ -1,0 +1,9 @@
+//! Authentication: who is calling. Authorization (what they may do) lives in
+//! `graphql::access`; the two meet only through [`viewer::Viewer`].
+
+pub mod jwt;
+pub mod keys;
+pub mod password;
+pub mod permission;
+pub mod request;
+pub mod viewer;

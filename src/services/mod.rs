@@ -1,0 +1,10 @@
+//! Business rules and SeaORM queries, one module per area. Services take a connection
+//! or transaction (`&impl ConnectionTrait`) and parsed inputs, return [`AppResult`],
+//! and know nothing of GraphQL or HTTP, so resolvers, the REST upload route and the CLI
+//! share them.
+//!
+//! [`AppResult`]: crate::error::AppResult
+
+pub mod audit;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,132 @@
+//! The one shared state of the server, cheap to clone (an `Arc`), handed to axum
+//! handlers and to the GraphQL schema. One object rather than many so that a new
+//! dependency is added in one place and every entry point (HTTP, WebSocket, CLI, tests)
+//! sees the same set.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{jwt::JwtKeys, keys::DerivedKeys, password::PasswordHasherPool, request::Auth},
+    config::Config,
+    db::StatementCounter,
+    error::AppResult,
+    graphql::schema::AppSchema,
+    http::graphql::PersistedQueries,
+    services,
+};
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    /// Validated configuration.
+    config: Config,
+    /// The connection pool.
+    db: DatabaseConnection,
+    /// SQL statements executed so far (tests, benchmark).
+    statements: StatementCounter,
+    /// Access-token signing keys.
+    jwt: JwtKeys,
+    /// Per-purpose keys derived from the secret.
+    keys: DerivedKeys,
+    /// Argon2id on the blocking pool, bounded.
+    passwords: PasswordHasherPool,
+    /// APQ documents by hash.
+    persisted_queries: PersistedQueries,
+    /// The executable schema. It does not hold the state (requests carry it as data),
+    /// so there is no reference cycle and dropping the state closes the pool.
+    schema: AppSchema,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Builds the state and its schema.
+    pub fn new(
+        config: Config,
+        db: DatabaseConnection,
+        statements: StatementCounter,
+    ) -> AppResult<Self> {
+        let keys = DerivedKeys::derive(config.jwt_secret_bytes());
+        let jwt = JwtKeys::new(&keys.jwt);
+        // Two hashes in flight per core keeps both cores busy without queueing
+        // unbounded 19 MiB allocations.
+        let hashers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        let schema = crate::graphql::schema::build_schema(&config);
+        Ok(AppState(Arc::new(Inner {
+            passwords: PasswordHasherPool::new(hashers)?,
+            config,
+            db,
+            statements,
+            jwt,
+            keys,
+            persisted_queries: PersistedQueries::new(1000),
+            schema,
+        })))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The connection pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.0.db
+    }
+
+    /// Statements executed through the pool so far.
+    pub fn statements(&self) -> &StatementCounter {
+        &self.0.statements
+    }
+
+    /// Access-token keys.
+    pub fn jwt(&self) -> &JwtKeys {
+        &self.0.jwt
+    }
+
+    /// Derived per-purpose keys.
+    pub fn keys(&self) -> &DerivedKeys {
+        &self.0.keys
+    }
+
+    /// The password hasher.
+    pub fn passwords(&self) -> &PasswordHasherPool {
+        &self.0.passwords
+    }
+
+    /// APQ cache.
+    pub fn persisted_queries(&self) -> &PersistedQueries {
+        &self.0.persisted_queries
+    }
+
+    /// The executable schema.
+    pub fn schema(&self) -> &AppSchema {
+        &self.0.schema
+    }
+
+    /// Turns an access token into the request's authentication outcome.
+    pub async fn authenticate_token(&self, token: &str) -> AppResult<Auth> {
+        let claims = match self.jwt().verify(token) {
+            Ok(claims) => claims,
+            Err(crate::error::AppError::Unauthenticated(message)) => {
+                return Ok(Auth::Invalid(message));
+            }
+            Err(other) => return Err(other),
+        };
+        Ok(
+            match services::sessions::resolve_viewer(self.db(), &claims, Utc::now()).await? {
+                Some(viewer) => Auth::Viewer(viewer),
+                None => Auth::Invalid("Session expired or revoked".to_owned()),
+            },
+        )
+    }
+}

@@ -31,7 +31,9 @@ impl App {
     /// listener (`BIND_ADDR`; port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (db, statements) = db::connect(&config).await?;
-        db::migrate_up(&db).await.context("applying migrations")?;
+        db::migrate_up(&db, &config.database_url)
+            .await
+            .context("applying migrations")?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;

@@ -92,7 +92,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate { action } => {
             let (conn, _) = db::connect(&config).await?;
             match action {
-                MigrateAction::Up => db::migrate_up(&conn).await?,
+                MigrateAction::Up => db::migrate_up(&conn, &config.database_url).await?,
                 MigrateAction::Down { steps, all } => {
                     db::migrate_down(&conn, (!all).then_some(steps)).await?;
                 }
@@ -154,7 +154,7 @@ async fn create_admin(
         }
     };
     let (conn, _) = db::connect(&config).await?;
-    db::migrate_up(&conn).await?;
+    db::migrate_up(&conn, &config.database_url).await?;
     let passwords = rakshaayan::auth::password::PasswordHasherPool::new(1)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let result = services::users::create_admin(

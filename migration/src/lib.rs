@@ -163,22 +163,21 @@ pub fn unique_constraint_in_message(message: &str) -> Option<&'static UniqueCons
     const SQLITE_PREFIX: &str = "UNIQUE constraint failed: ";
     if let Some(start) = message.find(SQLITE_PREFIX) {
         let failed = message[start + SQLITE_PREFIX.len()..].trim();
+        // The whole column list must match: `(patient_id)` and `(patient_id, doctor_id)` are
+        // different constraints.
         return UNIQUE_CONSTRAINTS.iter().find(|c| {
-            let mut reported = failed.split(", ");
-            c.columns.iter().all(|col| {
-                reported.next().is_some_and(|r| {
-                    r.strip_prefix(c.table)
-                        .and_then(|r| r.strip_prefix('.'))
-                        .is_some_and(|r| r == *col)
-                })
-            }) && reported.next().is_none()
+            let columns: Vec<String> = c
+                .columns
+                .iter()
+                .map(|col| format!("{}.{col}", c.table))
+                .collect();
+            failed == columns.join(", ")
         });
     }
-    UNIQUE_CONSTRAINTS.iter().find(|c| {
-        message.find(c.name).is_some_and(|i| {
-            message[..i].ends_with('"') && message[i + c.name.len()..].starts_with('"')
-        })
-    })
+    // PostgreSQL quotes the name, which also keeps `…_pair` from matching a longer name.
+    UNIQUE_CONSTRAINTS
+        .iter()
+        .find(|c| message.contains(&format!("\"{}\"", c.name)))
 }
 
 #[cfg(test)]

@@ -60,11 +60,23 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
 /// between replicas (and test threads) starting at the same time.
 const MIGRATION_LOCK_KEY: i64 = 7_272_701;
 
-/// Applies pending migrations. On PostgreSQL the whole run holds a transaction-scoped
-/// advisory lock: sea-orm-migration has no lock of its own, and two processes migrating
-/// a fresh database at once collide in the catalogue.
-pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// Applies pending migrations. sea-orm-migration has no lock of its own, and two
+/// processes migrating a fresh database at once collide, so the run is serialised: on
+/// PostgreSQL by a transaction-scoped advisory lock, on SQLite by an exclusive lock on
+/// a file next to the database.
+pub async fn migrate_up(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<()> {
     match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let _lock = match sqlite_lock_path(database_url) {
+                Some(path) => Some(
+                    tokio::task::spawn_blocking(move || lock_file(&path))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("migration lock task: {e}"))??,
+                ),
+                None => None,
+            };
+            Migrator::up(db, None).await?;
+        }
         DbBackend::Postgres => {
             let txn = db.begin().await?;
             txn.execute_unprepared(&format!(
@@ -77,6 +89,31 @@ pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
         _ => Migrator::up(db, None).await?,
     }
     Ok(())
+}
+
+/// `<database file>.migrate-lock` for a file-backed SQLite URL; `None` for in-memory.
+fn sqlite_lock_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(format!("{path}.migrate-lock")))
+}
+
+/// Blocks until this process holds an exclusive lock on `path` (released on drop).
+fn lock_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("opening {}: {e}", path.display()))?;
+    file.lock()
+        .map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
+    Ok(file)
 }
 
 /// Reverts `steps` migrations (all when `None`).

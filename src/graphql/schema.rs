@@ -8,7 +8,7 @@ use super::{
 };
 use crate::config::Config;
 
-/// Every query root, merged.
+/// Read operations.
 #[derive(MergedObject, Default)]
 pub struct Query(UserQuery);
 

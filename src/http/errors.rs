@@ -58,3 +58,25 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         json!({ "correlationId": correlation_id }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_server_error_body() {
+        let response = panic_response(Box::new("index out of bounds: secret detail"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(
+            error["extensions"]["correlationId"].as_str().map(str::len),
+            Some(36)
+        );
+        assert!(!body.to_string().contains("secret detail"));
+    }
+}

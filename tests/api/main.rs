@@ -1,0 +1,14 @@
+//! Integration tests: one binary, a module per area. Each test starts its own server on
+//! an ephemeral port with its own database (SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` is set).
+
+mod common;
+
+mod access;
+mod auth;
+mod cli;
+mod limits;
+mod migrations;
+mod platform;
+mod schema_sdl;
+mod subscriptions;

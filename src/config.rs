@@ -195,6 +195,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `tracing` filter directives.
     pub rust_log: String,
+    /// Password for `create-admin` (read by that command only).
+    pub admin_password: Option<SecretString>,
 }
 
 /// A configuration error: the message says which variable and why.
@@ -417,6 +419,7 @@ impl Config {
             ),
             log_format,
             rust_log: v.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
+            admin_password: v.get("ADMIN_PASSWORD").map(SecretString::from),
         };
         config.validate()?;
         Ok(config)
@@ -581,5 +584,28 @@ mod tests {
         .expect("complete production config");
         assert!(!c.graphql_introspection && !c.graphql_playground);
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+}
+
+#[cfg(test)]
+mod env_example_tests {
+    /// Every variable this module reads is documented in `.env.example`.
+    #[test]
+    fn env_example_documents_every_variable() {
+        let source = include_str!("config.rs");
+        let example = include_str!("../.env.example");
+        let re = regex::Regex::new(r#"(?:get|parse|flag|seconds|parse::<u64>)\(\s*"([A-Z0-9_]+)""#)
+            .expect("regex");
+        let names: Vec<&str> = re
+            .captures_iter(source)
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect();
+        assert!(names.len() > 40, "found {} variables", names.len());
+        for name in names {
+            assert!(
+                example.lines().any(|l| l.starts_with(&format!("{name}="))),
+                "{name} is read by config.rs but missing from .env.example"
+            );
+        }
     }
 }

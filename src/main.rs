@@ -142,9 +142,9 @@ async fn create_admin(
     email: String,
     phone: String,
 ) -> anyhow::Result<()> {
-    let password = match std::env::var("ADMIN_PASSWORD") {
-        Ok(p) if !p.is_empty() => SecretString::from(p),
-        _ => {
+    let password = match config.admin_password.clone() {
+        Some(p) => p,
+        None => {
             let mut line = String::new();
             std::io::stdin()
                 .lock()

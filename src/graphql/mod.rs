@@ -2,6 +2,7 @@
 //! document limits in `limits`, DataLoaders in `loaders`.
 
 pub mod access;
+pub mod accounts;
 pub mod context;
 pub mod limits;
 pub mod loaders;

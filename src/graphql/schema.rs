@@ -1,30 +1,52 @@
-//! Assembles the schema from the domain roots. Nothing else lives here.
+//! Assembles the schema from the domain roots. Nothing else lives here: each domain
+//! module defines its query/mutation roots and their access rules (`RootAccess`), and
+//! they are merged below. Adding a root means adding it to the merged type *and* to its
+//! `RootAccess` chain.
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::{
     access::{Access, Guarded, RootAccess},
+    accounts::{AccountMutation, AccountQuery},
     users::UserQuery,
 };
 use crate::config::Config;
 
 /// Read operations.
 #[derive(MergedObject, Default)]
-pub struct Query(UserQuery);
+pub struct Query(UserQuery, AccountQuery);
 
 impl RootAccess for Query {
     fn access(field: &str) -> Option<Access> {
-        UserQuery::access(field)
+        UserQuery::access(field).or_else(|| AccountQuery::access(field))
+    }
+}
+
+/// Write operations.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutation);
+
+impl RootAccess for Mutation {
+    fn access(field: &str) -> Option<Access> {
+        AccountMutation::access(field)
     }
 }
 
 /// The executable schema type.
-pub type AppSchema = Schema<Guarded<Query>, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Guarded<Query>, Guarded<Mutation>, EmptySubscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Guarded<Query>, Guarded<Mutation>, EmptySubscription> {
+    Schema::build(
+        Guarded(Query::default()),
+        Guarded(Mutation::default()),
+        EmptySubscription,
+    )
+}
 
 /// Builds the schema. Limits are enforced by `graphql::limits` in the HTTP layer (with
 /// GraphQL Armor's counting), not by async-graphql's own checks.
 pub fn build_schema(config: &Config) -> AppSchema {
-    let mut builder = Schema::build(Guarded(Query::default()), EmptyMutation, EmptySubscription);
+    let mut builder = builder();
     if !config.graphql_introspection {
         builder = builder.disable_introspection();
     }
@@ -36,9 +58,7 @@ pub fn build_schema(config: &Config) -> AppSchema {
 
 /// The SDL of the schema (`rakshaayan schema`, `schema.graphql`).
 pub fn sdl() -> String {
-    Schema::build(Guarded(Query::default()), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    builder().finish().sdl()
 }
 
 /// The access rule of a root field, by operation type (`query`, `mutation`,
@@ -46,6 +66,7 @@ pub fn sdl() -> String {
 pub fn root_rule(operation: &str, field: &str) -> Option<Access> {
     match operation {
         "query" => Query::access(field),
+        "mutation" => Mutation::access(field),
         _ => None,
     }
 }

@@ -300,6 +300,67 @@ impl TestApp {
         (user.id, token)
     }
 
+    /// Creates an account of `user_type` named `username` (email `<username>@example.org`,
+    /// a phone derived from a counter), granting `permissions` through a role of its own
+    /// when any are given. Returns its id and an access token.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        user_type: rakshaayan::auth::permission::UserType,
+        permissions: &[rakshaayan::auth::permission::Permission],
+    ) -> (i32, String) {
+        use sea_orm::{ActiveModelTrait, Set};
+        static PHONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PHONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let valid = rakshaayan::services::users::validate_new_user(
+            &rakshaayan::services::users::NewUserInput {
+                username: username.to_owned(),
+                email: format!("{username}@example.org"),
+                phone_number: format!("+9170{:08}", n + std::process::id() as u64 % 1000 * 10_000),
+                password: STRONG_PASSWORD.to_owned(),
+                user_type,
+            },
+        )
+        .expect("valid test user");
+        let hash = self
+            .state
+            .passwords()
+            .hash(STRONG_PASSWORD.to_owned())
+            .await
+            .expect("hash");
+        let user = rakshaayan::services::users::insert(self.state.db(), &valid, hash)
+            .await
+            .expect("user inserted");
+        if !permissions.is_empty() {
+            let now = chrono::Utc::now();
+            let role = entity::auth_roles::ActiveModel {
+                name: Set(format!("role for {username}").replace(['.', '-', '@', '+'], " ")),
+                description: Set(None),
+                permissions: Set(json!(
+                    permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>()
+                )),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(self.state.db())
+            .await
+            .expect("role inserted");
+            entity::auth_user_roles::ActiveModel {
+                user_id: Set(user.id),
+                role_id: Set(role.id),
+                assigned_by: Set(None),
+                assigned_at: Set(now),
+                ..Default::default()
+            }
+            .insert(self.state.db())
+            .await
+            .expect("role assigned");
+        }
+        let token = self.token_for(user.id).await;
+        (user.id, token)
+    }
+
     /// Opens a session for `user_id` and signs an access token for it.
     pub async fn token_for(&self, user_id: i32) -> String {
         let now = chrono::Utc::now();

@@ -1,0 +1,39 @@
+//! Account queries.
+
+use async_graphql::{Context, Object};
+
+use super::types::MyPermissions;
+use crate::graphql::{
+    access::{Access, RootAccess},
+    context::ContextExt,
+};
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountQuery;
+
+impl RootAccess for AccountQuery {
+    fn access(field: &str) -> Option<Access> {
+        Some(match field {
+            "myPermissions" => Access::Authenticated,
+            _ => return None,
+        })
+    }
+}
+
+/// Account queries.
+#[Object]
+impl AccountQuery {
+    /// The viewer's user type and effective permissions.
+    async fn my_permissions(&self, ctx: &Context<'_>) -> async_graphql::Result<MyPermissions> {
+        let viewer = ctx.viewer()?;
+        Ok(MyPermissions {
+            user_type: viewer.user_type,
+            permissions: viewer
+                .permissions
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+        })
+    }
+}

@@ -165,8 +165,12 @@ pub struct Config {
     pub login_lockout: Duration,
     /// Attempts per client IP per minute over the public mutations.
     pub auth_rate_limit_per_minute: u32,
+    /// Attempts per target account (login identifier, phone, email, session) per minute.
+    pub auth_target_rate_limit_per_minute: u32,
     /// Redis URL for rate-limit state shared across replicas.
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key this deployment writes.
+    pub redis_key_prefix: String,
     /// Take the client IP from `X-Forwarded-For`.
     pub trust_proxy: bool,
     /// Origins allowed by CORS.
@@ -191,6 +195,8 @@ pub struct Config {
     pub graphql_playground: bool,
     /// Phone-unverified accounts older than this are purged.
     pub unverified_account_ttl: Duration,
+    /// How often the purge runs.
+    pub unverified_purge_interval: Duration,
     /// Log output format.
     pub log_format: LogFormat,
     /// `tracing` filter directives.
@@ -377,7 +383,11 @@ impl Config {
             login_max_failures: v.parse("LOGIN_MAX_FAILURES", 5)?,
             login_lockout: v.seconds("LOGIN_LOCKOUT_SECONDS", 900)?,
             auth_rate_limit_per_minute: v.parse("AUTH_RATE_LIMIT_PER_MINUTE", 30)?,
+            auth_target_rate_limit_per_minute: v.parse("AUTH_TARGET_RATE_LIMIT_PER_MINUTE", 10)?,
             redis_url: v.get("REDIS_URL"),
+            redis_key_prefix: v
+                .get("REDIS_KEY_PREFIX")
+                .unwrap_or_else(|| "rakshaayan".to_owned()),
             trust_proxy: v.flag("TRUST_PROXY", false)?,
             cors_allowed_origins: v
                 .get("CORS_ALLOWED_ORIGINS")
@@ -417,6 +427,7 @@ impl Config {
                     .max(1)
                     .saturating_mul(3600),
             ),
+            unverified_purge_interval: v.seconds("UNVERIFIED_PURGE_INTERVAL_SECONDS", 600)?,
             log_format,
             rust_log: v.get("RUST_LOG").unwrap_or_else(|| "info".to_owned()),
             admin_password: v.get("ADMIN_PASSWORD").map(SecretString::from),
@@ -433,6 +444,12 @@ impl Config {
         {
             return Err(ConfigError(
                 "DATABASE_URL must be a sqlite: or postgres:// URL".to_owned(),
+            ));
+        }
+        if self.auth_rate_limit_per_minute == 0 || self.auth_target_rate_limit_per_minute == 0 {
+            return Err(ConfigError(
+                "AUTH_RATE_LIMIT_PER_MINUTE and AUTH_TARGET_RATE_LIMIT_PER_MINUTE must be at least 1"
+                    .to_owned(),
             ));
         }
         if self.database_max_connections == 0 {

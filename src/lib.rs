@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod notify;
+pub mod ratelimit;
 pub mod services;
 pub mod state;
 pub mod telemetry;
@@ -37,7 +39,11 @@ impl App {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
-        let state = AppState::new(config, db, statements)
+        let rate_limiter = match &config.redis_url {
+            Some(url) => ratelimit::RateLimiter::redis(url, &config.redis_key_prefix).await?,
+            None => ratelimit::RateLimiter::memory(),
+        };
+        let state = AppState::new(config, db, statements, rate_limiter)
             .map_err(|e| anyhow::anyhow!("building the application state: {e:?}"))?;
         Ok(Self { listener, state })
     }
@@ -59,6 +65,18 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
+        let purger = tokio::spawn(services::unverified::purge_forever(
+            self.state.clone(),
+            self.state.config().unverified_purge_interval,
+        ));
+        let limiter = self.state.rate_limiter().clone();
+        let pruner = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.prune();
+            }
+        });
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -66,6 +84,8 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")?;
+        pruner.abort();
+        purger.abort();
         self.state.db().close_by_ref().await.ok();
         Ok(())
     }

@@ -15,6 +15,8 @@ use crate::{
     error::AppResult,
     graphql::schema::AppSchema,
     http::graphql::PersistedQueries,
+    notify::Notifier,
+    ratelimit::RateLimiter,
     services,
 };
 
@@ -37,6 +39,10 @@ struct Inner {
     passwords: PasswordHasherPool,
     /// APQ documents by hash.
     persisted_queries: PersistedQueries,
+    /// Rate limits on the public mutations.
+    rate_limiter: RateLimiter,
+    /// OTP delivery.
+    notifier: Notifier,
     /// The executable schema. It does not hold the state (requests carry it as data),
     /// so there is no reference cycle and dropping the state closes the pool.
     schema: AppSchema,
@@ -54,6 +60,7 @@ impl AppState {
         config: Config,
         db: DatabaseConnection,
         statements: StatementCounter,
+        rate_limiter: RateLimiter,
     ) -> AppResult<Self> {
         let keys = DerivedKeys::derive(config.jwt_secret_bytes());
         let jwt = JwtKeys::new(&keys.jwt);
@@ -61,6 +68,8 @@ impl AppState {
         // unbounded 19 MiB allocations.
         let hashers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         let schema = crate::graphql::schema::build_schema(&config);
+        let notifier = Notifier::try_from_config(&config)
+            .map_err(|e| crate::error::AppError::internal("OTP delivery settings", e))?;
         Ok(AppState(Arc::new(Inner {
             passwords: PasswordHasherPool::new(hashers)?,
             config,
@@ -69,6 +78,8 @@ impl AppState {
             jwt,
             keys,
             persisted_queries: PersistedQueries::new(1000),
+            rate_limiter,
+            notifier,
             schema,
         })))
     }
@@ -106,6 +117,16 @@ impl AppState {
     /// APQ cache.
     pub fn persisted_queries(&self) -> &PersistedQueries {
         &self.0.persisted_queries
+    }
+
+    /// Rate limits on the public mutations.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.0.rate_limiter
+    }
+
+    /// OTP delivery.
+    pub fn notifier(&self) -> &Notifier {
+        &self.0.notifier
     }
 
     /// The executable schema.

@@ -1,6 +1,7 @@
 //! Authentication: who is calling. Authorization (what they may do) lives in
 //! `graphql::access`; the two meet only through [`viewer::Viewer`].
 
+pub mod cookies;
 pub mod jwt;
 pub mod keys;
 pub mod password;

@@ -12,7 +12,8 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Config;
@@ -54,6 +55,26 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
         inner.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// Options for a transaction that reads, then writes a change and its audit row
+/// (see [`begin_write`]).
+///
+/// On SQLite a plain `BEGIN` is deferred: the transaction starts as a reader and must
+/// upgrade to a writer at its first write, which fails at once with "database is
+/// locked" when another connection committed in between; the busy timeout cannot help.
+/// `BEGIN IMMEDIATE` takes the write lock up front, so concurrent writers queue on the
+/// busy timeout instead. PostgreSQL ignores the setting.
+pub const WRITE_TRANSACTION: TransactionOptions = TransactionOptions {
+    isolation_level: None,
+    access_mode: None,
+    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+};
+
+/// Begins a transaction that will write (see [`WRITE_TRANSACTION`]). Every service
+/// transaction uses this rather than `begin()`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(WRITE_TRANSACTION).await
 }
 
 /// An arbitrary, fixed key for the PostgreSQL advisory lock that serialises migrations

@@ -82,6 +82,17 @@ impl Access {
         })
     }
 
+    /// Checks a rule about an object owned by `owner_id`: its owner passes, anyone else
+    /// must pass the rule. Used by [`SelfOr`] on fields and by resolvers whose rule
+    /// depends on an argument (`userRoles(userId)`), so "self or …" is decided in one
+    /// place.
+    pub fn check_self_or(&self, auth: &Auth, owner_id: i32) -> Result<(), AppError> {
+        if auth.viewer()?.user_id == owner_id {
+            return Ok(());
+        }
+        self.check(auth)
+    }
+
     /// A human-readable statement of the rule (`extensions.reason`).
     pub fn describe(&self) -> String {
         match self {
@@ -139,12 +150,14 @@ impl SelfOr {
 
 impl Guard for SelfOr {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        let auth = &ctx.request_context().auth;
-        let viewer = auth.viewer()?;
-        if viewer.user_id == self.owner_id {
+        let request = ctx.request_context();
+        // The payload of `login`/`register` shows the account that request signed in.
+        if request.signed_in_as.get() == Some(&self.owner_id) {
             return Ok(());
         }
-        self.otherwise.check(auth).map_err(Into::into)
+        self.otherwise
+            .check_self_or(&request.auth, self.owner_id)
+            .map_err(Into::into)
     }
 }
 

@@ -29,6 +29,12 @@ pub struct RequestContext {
     pub client: ClientInfo,
     /// `Set-Cookie` values a resolver wants on the HTTP response (login, logout).
     pub set_cookies: Mutex<Vec<String>>,
+    /// The `refresh_token` cookie, when the client sent one (cookie mode).
+    pub refresh_cookie: Option<String>,
+    /// The account this request itself signed in or registered (`login`, `register`,
+    /// `refreshToken`): its own private fields may be returned in the payload although
+    /// the request carried no token.
+    pub signed_in_as: std::sync::OnceLock<i32>,
 }
 
 impl RequestContext {
@@ -38,6 +44,15 @@ impl RequestContext {
             auth,
             client,
             set_cookies: Mutex::new(Vec::new()),
+            refresh_cookie: None,
+            signed_in_as: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Queues a `Set-Cookie` header for the HTTP response.
+    pub fn set_cookie(&self, cookie: String) {
+        if let Ok(mut cookies) = self.set_cookies.lock() {
+            cookies.push(cookie);
         }
     }
 }

@@ -5,10 +5,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::auth_users;
+use entity::{auth_roles, auth_users};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::error::AppError;
+use crate::{error::AppError, services};
 
 /// Loads users by id.
 pub struct UserById {
@@ -29,10 +29,53 @@ impl Loader<i32> for UserById {
     }
 }
 
+/// Loads roles by id.
+pub struct RoleById {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for RoleById {
+    type Value = auth_roles::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = services::roles::find_many(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Loads the roles each user holds (by user id), ordered by role name: one statement
+/// for a whole page of users. A user without roles has no entry.
+pub struct RolesByUser {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for RolesByUser {
+    type Value = Vec<auth_roles::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let pairs = services::roles::roles_of_users(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut by_user: HashMap<i32, Self::Value> = HashMap::new();
+        for (user_id, role) in pairs {
+            by_user.entry(user_id).or_default().push(role);
+        }
+        Ok(by_user)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
     pub users: DataLoader<UserById>,
+    /// Roles by id.
+    pub roles: DataLoader<RoleById>,
+    /// Roles held, by user id.
+    pub roles_by_user: DataLoader<RolesByUser>,
 }
 
 impl Loaders {
@@ -40,6 +83,8 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
             users: DataLoader::new(UserById { db: db.clone() }, tokio::spawn),
+            roles: DataLoader::new(RoleById { db: db.clone() }, tokio::spawn),
+            roles_by_user: DataLoader::new(RolesByUser { db: db.clone() }, tokio::spawn),
         }
     }
 }

@@ -3,9 +3,14 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod context;
+pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod otp;
+pub mod pagination;
+pub mod roles;
 pub mod scalars;
 pub mod schema;
 pub mod users;

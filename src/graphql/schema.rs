@@ -8,27 +8,36 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use super::{
     access::{Access, Guarded, RootAccess},
     accounts::{AccountMutation, AccountQuery},
+    admin::{AdminMutation, AdminQuery},
+    otp::OtpMutation,
+    roles::{RoleMutation, RoleQuery},
     users::UserQuery,
 };
 use crate::config::Config;
 
 /// Read operations.
 #[derive(MergedObject, Default)]
-pub struct Query(UserQuery, AccountQuery);
+pub struct Query(UserQuery, AccountQuery, RoleQuery, AdminQuery);
 
 impl RootAccess for Query {
     fn access(field: &str) -> Option<Access> {
-        UserQuery::access(field).or_else(|| AccountQuery::access(field))
+        UserQuery::access(field)
+            .or_else(|| AccountQuery::access(field))
+            .or_else(|| RoleQuery::access(field))
+            .or_else(|| AdminQuery::access(field))
     }
 }
 
 /// Write operations.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation);
+pub struct Mutation(AccountMutation, OtpMutation, RoleMutation, AdminMutation);
 
 impl RootAccess for Mutation {
     fn access(field: &str) -> Option<Access> {
         AccountMutation::access(field)
+            .or_else(|| OtpMutation::access(field))
+            .or_else(|| RoleMutation::access(field))
+            .or_else(|| AdminMutation::access(field))
     }
 }
 

@@ -308,7 +308,10 @@ async fn run_batch(
         }
     };
     let authenticated = matches!(auth, Auth::Viewer(_));
-    let context = std::sync::Arc::new(RequestContext::new(auth, client));
+    let mut context = RequestContext::new(auth, client);
+    context.refresh_cookie =
+        crate::auth::request::cookie(headers, crate::auth::request::REFRESH_COOKIE);
+    let context = std::sync::Arc::new(context);
 
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {

@@ -5,6 +5,12 @@
 //!
 //! [`AppResult`]: crate::error::AppResult
 
+pub mod accounts;
 pub mod audit;
+pub mod otp;
+pub mod pagination;
+pub mod roles;
 pub mod sessions;
+pub mod unverified;
+pub mod user_admin;
 pub mod users;

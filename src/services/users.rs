@@ -3,9 +3,7 @@
 
 use chrono::Utc;
 use entity::{auth_users, enums::AuditAction};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 
 use super::audit::{self, AuditEntry};
@@ -78,14 +76,104 @@ pub fn validate_new_user(input: &NewUserInput) -> AppResult<ValidNewUser> {
     }
 }
 
+/// Optional profile fields of an account, as entered.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    /// Given name (≤ 150).
+    pub first_name: Option<String>,
+    /// Family name (≤ 150).
+    pub last_name: Option<String>,
+    /// Organisation (≤ 200).
+    pub organization_name: Option<String>,
+    /// Job title (≤ 100).
+    pub designation: Option<String>,
+    /// Postal address (≤ 1000).
+    pub address: Option<String>,
+}
+
+/// Profile fields after validation: trimmed, blanks as `None`.
+#[derive(Debug, Clone, Default)]
+pub struct ValidProfile {
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Organisation.
+    pub organization_name: Option<String>,
+    /// Job title.
+    pub designation: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+}
+
+/// Maximum lengths of the profile fields (seed `000` §4; address is a text column,
+/// bounded here so a client cannot store megabytes in it).
+pub const FIRST_NAME_MAX: usize = 150;
+/// See [`FIRST_NAME_MAX`].
+pub const LAST_NAME_MAX: usize = 150;
+/// See [`FIRST_NAME_MAX`].
+pub const ORGANIZATION_NAME_MAX: usize = 200;
+/// See [`FIRST_NAME_MAX`].
+pub const DESIGNATION_MAX: usize = 100;
+/// See [`FIRST_NAME_MAX`].
+pub const ADDRESS_MAX: usize = 1000;
+
+/// Validates profile fields into `errors` (camelCase keys). `organizationName` is
+/// required for manufacturers and hospitals: event visibility is matched on it.
+pub fn validate_profile(
+    errors: &mut FieldErrors,
+    input: &ProfileInput,
+    user_type: UserType,
+) -> ValidProfile {
+    let mut text = |field: &str, value: &Option<String>, max: usize| {
+        domain::collect(errors, field, domain::optional_text(value.as_deref(), max)).flatten()
+    };
+    let profile = ValidProfile {
+        first_name: text("firstName", &input.first_name, FIRST_NAME_MAX),
+        last_name: text("lastName", &input.last_name, LAST_NAME_MAX),
+        organization_name: text(
+            "organizationName",
+            &input.organization_name,
+            ORGANIZATION_NAME_MAX,
+        ),
+        designation: text("designation", &input.designation, DESIGNATION_MAX),
+        address: text("address", &input.address, ADDRESS_MAX),
+    };
+    if matches!(user_type, UserType::Manufacturer | UserType::Hospital)
+        && profile.organization_name.is_none()
+        && errors.get("organizationName").is_none()
+    {
+        errors.add(
+            "organizationName",
+            "This field is required for manufacturer and hospital accounts.",
+        );
+    }
+    profile
+}
+
 /// Inserts a validated account with an already computed password hash.
 pub async fn insert(
     conn: &impl ConnectionTrait,
     user: &ValidNewUser,
     password_hash: String,
 ) -> AppResult<auth_users::Model> {
+    insert_with_profile(conn, user, &ValidProfile::default(), password_hash).await
+}
+
+/// Inserts a validated account with its profile fields.
+pub async fn insert_with_profile(
+    conn: &impl ConnectionTrait,
+    user: &ValidNewUser,
+    profile: &ValidProfile,
+    password_hash: String,
+) -> AppResult<auth_users::Model> {
     let now = Utc::now();
     let model = auth_users::ActiveModel {
+        first_name: Set(profile.first_name.clone()),
+        last_name: Set(profile.last_name.clone()),
+        organization_name: Set(profile.organization_name.clone()),
+        designation: Set(profile.designation.clone()),
+        address: Set(profile.address.clone()),
         username: Set(user.username.as_str().to_owned()),
         email: Set(user.email.as_str().to_owned()),
         phone_number: Set(user.phone.as_str().to_owned()),
@@ -116,7 +204,7 @@ pub async fn create_admin(
         ..input
     })?;
     let hash = passwords.hash(valid.password.expose().to_owned()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user = insert(&txn, &valid, hash).await?;
     audit::record(
         &txn,

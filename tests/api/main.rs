@@ -5,10 +5,16 @@
 mod common;
 
 mod access;
+mod accounts;
+mod admin_users;
+mod audit_log;
 mod auth;
 mod cli;
 mod limits;
 mod migrations;
+mod notify;
+mod otp;
 mod platform;
+mod roles;
 mod schema_sdl;
 mod subscriptions;

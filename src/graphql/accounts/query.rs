@@ -2,10 +2,13 @@
 
 use async_graphql::{Context, Object};
 
-use super::types::MyPermissions;
-use crate::graphql::{
-    access::{Access, RootAccess},
-    context::ContextExt,
+use super::types::{MyPermissions, Session};
+use crate::{
+    graphql::{
+        access::{Access, RootAccess},
+        context::ContextExt,
+    },
+    services::accounts,
 };
 
 /// Account queries.
@@ -15,7 +18,7 @@ pub struct AccountQuery;
 impl RootAccess for AccountQuery {
     fn access(field: &str) -> Option<Access> {
         Some(match field {
-            "myPermissions" => Access::Authenticated,
+            "myPermissions" | "mySessions" => Access::Authenticated,
             _ => return None,
         })
     }
@@ -35,5 +38,18 @@ impl AccountQuery {
                 .map(|p| p.as_str().to_owned())
                 .collect(),
         })
+    }
+
+    /// The viewer's live sessions, most recently used first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
+        let viewer = ctx.viewer()?;
+        let sessions = accounts::live_sessions(ctx.state()?.db(), viewer.user_id).await?;
+        Ok(sessions
+            .into_iter()
+            .map(|model| Session {
+                current: model.id == viewer.session_id,
+                model,
+            })
+            .collect())
     }
 }

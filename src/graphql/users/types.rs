@@ -1,13 +1,18 @@
 //! The `User` object. Built from the entity model; the password hash and lockout
 //! counters never reach the schema.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::auth_users;
 
 use crate::{
     auth::permission::{Permission, UserType},
-    graphql::access::{Access, SelfOr},
+    graphql::{
+        access::{Access, SelfOr},
+        context::ContextExt,
+        loaders::loader_error,
+        roles::Role,
+    },
 };
 
 /// Who may see another user's contact fields (SPEC §5): `ADMIN` or `users:read`.
@@ -109,5 +114,18 @@ impl User {
     /// When the account was last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+
+    /// Roles the user holds, by name. Private: self, `ADMIN` or `users:read`.
+    #[graphql(guard = "SelfOr::new(self.0.id, PRIVATE_USER_FIELDS)")]
+    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Role>>> {
+        let roles = ctx
+            .loaders()?
+            .roles_by_user
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(roles.into_iter().map(Role::from).collect()))
     }
 }

@@ -56,6 +56,7 @@ mod m20261123_000012_create_care_patients;
 mod m20261123_000013_create_care_doctors;
 mod m20261123_000014_create_care_patient_doctors;
 mod m20261123_000015_create_care_patient_documents;
+mod m20261123_000016_index_auth_users_created_at;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_create_care_doctors::Migration),
             Box::new(m20261123_000014_create_care_patient_doctors::Migration),
             Box::new(m20261123_000015_create_care_patient_documents::Migration),
+            Box::new(m20261123_000016_index_auth_users_created_at::Migration),
         ]
     }
 }

@@ -68,6 +68,27 @@ impl Loader<i32> for RolesByUser {
     }
 }
 
+/// Loads the live sessions of each user (by user id), most recently used first.
+pub struct SessionsByUser {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for SessionsByUser {
+    type Value = Vec<entity::auth_sessions::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let sessions = services::accounts::live_sessions_of(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut by_user: HashMap<i32, Self::Value> = HashMap::new();
+        for session in sessions {
+            by_user.entry(session.user_id).or_default().push(session);
+        }
+        Ok(by_user)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
@@ -76,6 +97,8 @@ pub struct Loaders {
     pub roles: DataLoader<RoleById>,
     /// Roles held, by user id.
     pub roles_by_user: DataLoader<RolesByUser>,
+    /// Live sessions, by user id.
+    pub sessions_by_user: DataLoader<SessionsByUser>,
 }
 
 impl Loaders {
@@ -85,6 +108,7 @@ impl Loaders {
             users: DataLoader::new(UserById { db: db.clone() }, tokio::spawn),
             roles: DataLoader::new(RoleById { db: db.clone() }, tokio::spawn),
             roles_by_user: DataLoader::new(RolesByUser { db: db.clone() }, tokio::spawn),
+            sessions_by_user: DataLoader::new(SessionsByUser { db: db.clone() }, tokio::spawn),
         }
     }
 }

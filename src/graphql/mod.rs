@@ -13,4 +13,6 @@ pub mod pagination;
 pub mod roles;
 pub mod scalars;
 pub mod schema;
+pub mod stats;
+pub mod system;
 pub mod users;

@@ -11,13 +11,14 @@ use super::{
     admin::{AdminMutation, AdminQuery},
     otp::OtpMutation,
     roles::{RoleMutation, RoleQuery},
+    system::{SystemMutation, SystemQuery},
     users::UserQuery,
 };
 use crate::config::Config;
 
 /// Read operations.
 #[derive(MergedObject, Default)]
-pub struct Query(UserQuery, AccountQuery, RoleQuery, AdminQuery);
+pub struct Query(UserQuery, AccountQuery, RoleQuery, AdminQuery, SystemQuery);
 
 impl RootAccess for Query {
     fn access(field: &str) -> Option<Access> {
@@ -25,12 +26,19 @@ impl RootAccess for Query {
             .or_else(|| AccountQuery::access(field))
             .or_else(|| RoleQuery::access(field))
             .or_else(|| AdminQuery::access(field))
+            .or_else(|| SystemQuery::access(field))
     }
 }
 
 /// Write operations.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, OtpMutation, RoleMutation, AdminMutation);
+pub struct Mutation(
+    AccountMutation,
+    OtpMutation,
+    RoleMutation,
+    AdminMutation,
+    SystemMutation,
+);
 
 impl RootAccess for Mutation {
     fn access(field: &str) -> Option<Access> {
@@ -38,6 +46,7 @@ impl RootAccess for Mutation {
             .or_else(|| OtpMutation::access(field))
             .or_else(|| RoleMutation::access(field))
             .or_else(|| AdminMutation::access(field))
+            .or_else(|| SystemMutation::access(field))
     }
 }
 

@@ -551,8 +551,16 @@ pub async fn live_sessions(
     conn: &impl ConnectionTrait,
     user_id: i32,
 ) -> AppResult<Vec<auth_sessions::Model>> {
+    live_sessions_of(conn, &[user_id]).await
+}
+
+/// The live sessions of several users (one statement), most recently used first.
+pub async fn live_sessions_of(
+    conn: &impl ConnectionTrait,
+    user_ids: &[i32],
+) -> AppResult<Vec<auth_sessions::Model>> {
     Ok(auth_sessions::Entity::find()
-        .filter(auth_sessions::Column::UserId.eq(user_id))
+        .filter(auth_sessions::Column::UserId.is_in(user_ids.iter().copied()))
         .filter(auth_sessions::Column::RevokedAt.is_null())
         .filter(auth_sessions::Column::ExpiresAt.gt(Utc::now()))
         .order_by_desc(auth_sessions::Column::LastUsedAt)

@@ -11,6 +11,7 @@ pub mod otp;
 pub mod pagination;
 pub mod roles;
 pub mod sessions;
+pub mod system;
 pub mod unverified;
 pub mod user_admin;
 pub mod users;

@@ -895,3 +895,30 @@ async fn my_permissions_is_the_union_of_type_and_roles() {
         Permission::ALL.len()
     );
 }
+
+#[tokio::test]
+async fn user_sessions_are_private_to_the_user_admins_and_users_read() {
+    use rakshaayan::auth::permission::{Permission, UserType};
+    let app = TestApp::spawn().await;
+    let (id, own) = app.create_user("owner", UserType::Patient, &[]).await;
+    let r = app
+        .gql_as(&own, "{ me { sessions { id current } } }", json!({}))
+        .await;
+    let sessions = r.data()["me"]["sessions"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["current"], true);
+
+    let (_, admin) = app.admin_token().await;
+    let (_, reader) = app
+        .create_user("reader", UserType::Hospital, &[Permission::UsersRead])
+        .await;
+    let query = "query($id: ID!) { user(id: $id) { username sessions { id current } } }";
+    for token in [&admin, &reader] {
+        let r = app
+            .gql_as(token, query, json!({ "id": id.to_string() }))
+            .await;
+        let s = r.data()["user"]["sessions"].as_array().unwrap().clone();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0]["current"], false, "not the viewer's session");
+    }
+}

@@ -18,3 +18,4 @@ mod platform;
 mod roles;
 mod schema_sdl;
 mod subscriptions;
+mod system;

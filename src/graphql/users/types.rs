@@ -9,6 +9,7 @@ use crate::{
     auth::permission::{Permission, UserType},
     graphql::{
         access::{Access, SelfOr},
+        accounts::types::Session,
         context::ContextExt,
         loaders::loader_error,
         roles::Role,
@@ -127,5 +128,31 @@ impl User {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(Some(roles.into_iter().map(Role::from).collect()))
+    }
+
+    /// Live sessions (devices signed in). Private: self, `ADMIN` or `users:read`.
+    #[graphql(guard = "SelfOr::new(self.0.id, PRIVATE_USER_FIELDS)")]
+    async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Session>>> {
+        let current = ctx
+            .request_context()
+            .auth
+            .viewer_opt()
+            .map(|v| v.session_id);
+        let sessions = ctx
+            .loaders()?
+            .sessions_by_user
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(Some(
+            sessions
+                .into_iter()
+                .map(|model| Session {
+                    current: Some(model.id) == current,
+                    model,
+                })
+                .collect(),
+        ))
     }
 }

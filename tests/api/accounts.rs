@@ -922,3 +922,29 @@ async fn user_sessions_are_private_to_the_user_admins_and_users_read() {
         assert_eq!(s[0]["current"], false, "not the viewer's session");
     }
 }
+
+#[tokio::test]
+async fn a_login_storm_does_not_stall_other_requests() {
+    let app = TestApp::spawn_with(&[
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "1000"),
+        ("AUTH_TARGET_RATE_LIMIT_PER_MINUTE", "1000"),
+    ])
+    .await;
+    register(&app, "asha", "asha@example.org", "9811000016")
+        .await
+        .data();
+    let storm =
+        futures_util::future::join_all((0..24).map(|_| login(&app, "asha", "Wrong#Passw0rd")));
+    let probe = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let t = Instant::now();
+        let r = app.gql("{ __typename }").await;
+        assert_eq!(r.data()["__typename"], "Query");
+        t.elapsed()
+    };
+    let (_, probe_time) = tokio::join!(storm, probe);
+    assert!(
+        probe_time < Duration::from_millis(500),
+        "a cheap request waited {probe_time:?} behind the hashing"
+    );
+}

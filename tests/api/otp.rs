@@ -381,3 +381,48 @@ async fn a_phone_code_cannot_verify_the_email_and_targets_are_checked() {
     assert!(user.is_email_verified);
     assert!(!user.is_phone_verified);
 }
+
+#[tokio::test]
+async fn a_failed_delivery_is_an_error_and_leaves_no_usable_code() {
+    // An SMS gateway nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sms", closed.local_addr().unwrap());
+    drop(closed);
+    let app = TestApp::spawn_with(&[
+        ("OTP_SMS_DELIVERY", "webhook"),
+        ("SMS_WEBHOOK_URL", url.as_str()),
+    ])
+    .await;
+    let (id, _) = app
+        .create_user(
+            "meera",
+            rakshaayan::auth::permission::UserType::Patient,
+            &[],
+        )
+        .await;
+    let phone = entity::auth_users::Entity::find_by_id(id)
+        .one(app.state.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .phone_number;
+    let r = app
+        .gql_with(
+            None,
+            REQUEST,
+            json!({ "input": { "phoneNumber": phone, "purpose": "PHONE_VERIFICATION" } }),
+        )
+        .await;
+    assert_eq!(
+        r.only_code(),
+        "INTERNAL_SERVER_ERROR",
+        "not a silent success: {}",
+        r.body
+    );
+    assert!(r.first_error()["extensions"]["correlationId"].is_string());
+    let rows = auth_otps::Entity::find().all(app.state.db()).await.unwrap();
+    assert!(
+        rows.iter().all(|row| row.is_used || row.target != phone),
+        "no usable code is left: {rows:?}"
+    );
+}

@@ -6,7 +6,8 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::{Config, LogFormat};
 
-/// Installs the global subscriber. Safe to call more than once (later calls are no-ops),
+/// Installs the global subscriber, writing to standard error (standard output is for
+/// command results such as `migrate status` and `schema`). Safe to call more than once (later calls are no-ops),
 /// which tests rely on.
 pub fn init(config: &Config) {
     let filter = EnvFilter::try_new(&config.rust_log).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -20,7 +21,9 @@ pub fn init(config: &Config) {
                     .with_span_list(false),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_writer(std::io::stderr))
+            .try_init(),
     };
     // Already installed (tests build many apps in one process): keep the first.
     drop(result);

@@ -3,6 +3,7 @@
 //! built here so that tests start the very same server.
 
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -43,7 +44,12 @@ impl App {
             Some(url) => ratelimit::RateLimiter::redis(url, &config.redis_key_prefix).await?,
             None => ratelimit::RateLimiter::memory(),
         };
-        let state = AppState::new(config, db, statements, rate_limiter)
+        // On PostgreSQL this returns once the LISTEN is in place, so a subscription made
+        // right after start-up cannot miss a change.
+        let bus = bus::Bus::start(&db, &config.database_url)
+            .await
+            .context("starting the event bus")?;
+        let state = AppState::new(config, db, statements, rate_limiter, bus)
             .map_err(|e| anyhow::anyhow!("building the application state: {e:?}"))?;
         Ok(Self { listener, state })
     }
@@ -86,6 +92,7 @@ impl App {
         .context("serving HTTP")?;
         pruner.abort();
         purger.abort();
+        self.state.bus().stop();
         self.state.db().close_by_ref().await.ok();
         Ok(())
     }

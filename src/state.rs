@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{jwt::JwtKeys, keys::DerivedKeys, password::PasswordHasherPool, request::Auth},
+    bus::Bus,
     config::Config,
     db::StatementCounter,
     error::AppResult,
@@ -43,6 +44,8 @@ struct Inner {
     rate_limiter: RateLimiter,
     /// OTP delivery.
     notifier: Notifier,
+    /// Live-update fan-out (status changes), across replicas on PostgreSQL.
+    bus: Bus,
     /// The executable schema. It does not hold the state (requests carry it as data),
     /// so there is no reference cycle and dropping the state closes the pool.
     schema: AppSchema,
@@ -61,6 +64,7 @@ impl AppState {
         db: DatabaseConnection,
         statements: StatementCounter,
         rate_limiter: RateLimiter,
+        bus: Bus,
     ) -> AppResult<Self> {
         let keys = DerivedKeys::derive(config.jwt_secret_bytes());
         let jwt = JwtKeys::new(&keys.jwt);
@@ -80,6 +84,7 @@ impl AppState {
             persisted_queries: PersistedQueries::new(1000),
             rate_limiter,
             notifier,
+            bus,
             schema,
         })))
     }
@@ -127,6 +132,11 @@ impl AppState {
     /// OTP delivery.
     pub fn notifier(&self) -> &Notifier {
         &self.0.notifier
+    }
+
+    /// The event bus (status-change live updates).
+    pub fn bus(&self) -> &Bus {
+        &self.0.bus
     }
 
     /// The executable schema.

@@ -4,6 +4,7 @@
 //! `BAD_USER_INPUT`.
 
 pub mod account;
+pub mod workflow;
 
 pub use account::{Email, Password, Phone, Username};
 

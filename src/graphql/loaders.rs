@@ -89,6 +89,33 @@ impl Loader<i32> for SessionsByUser {
     }
 }
 
+/// Loads the attachments of each event (by event id), oldest first.
+pub struct AttachmentsByEvent {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for AttachmentsByEvent {
+    type Value = Vec<entity::patient_event_attachments::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        use entity::patient_event_attachments as attachments;
+        use sea_orm::QueryOrder;
+        let rows = attachments::Entity::find()
+            .filter(attachments::Column::EventId.is_in(keys.iter().copied()))
+            .order_by_asc(attachments::Column::UploadedAt)
+            .order_by_asc(attachments::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(AppError::from(e)))?;
+        let mut by_event: HashMap<i32, Self::Value> = HashMap::new();
+        for row in rows {
+            by_event.entry(row.event_id).or_default().push(row);
+        }
+        Ok(by_event)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
@@ -99,6 +126,8 @@ pub struct Loaders {
     pub roles_by_user: DataLoader<RolesByUser>,
     /// Live sessions, by user id.
     pub sessions_by_user: DataLoader<SessionsByUser>,
+    /// Attachments, by event id.
+    pub attachments_by_event: DataLoader<AttachmentsByEvent>,
 }
 
 impl Loaders {
@@ -109,6 +138,10 @@ impl Loaders {
             roles: DataLoader::new(RoleById { db: db.clone() }, tokio::spawn),
             roles_by_user: DataLoader::new(RolesByUser { db: db.clone() }, tokio::spawn),
             sessions_by_user: DataLoader::new(SessionsByUser { db: db.clone() }, tokio::spawn),
+            attachments_by_event: DataLoader::new(
+                AttachmentsByEvent { db: db.clone() },
+                tokio::spawn,
+            ),
         }
     }
 }

@@ -3,14 +3,16 @@
 //! they are merged below. Adding a root means adding it to the merged type *and* to its
 //! `RootAccess` chain.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use super::{
     access::{Access, Guarded, RootAccess},
     accounts::{AccountMutation, AccountQuery},
     admin::{AdminMutation, AdminQuery},
+    events::{EventMutation, EventQuery, EventSubscription},
     otp::OtpMutation,
     roles::{RoleMutation, RoleQuery},
+    selfservice::{SelfServiceMutation, SelfServiceQuery},
     system::{SystemMutation, SystemQuery},
     users::UserQuery,
 };
@@ -18,7 +20,15 @@ use crate::config::Config;
 
 /// Read operations.
 #[derive(MergedObject, Default)]
-pub struct Query(UserQuery, AccountQuery, RoleQuery, AdminQuery, SystemQuery);
+pub struct Query(
+    UserQuery,
+    AccountQuery,
+    RoleQuery,
+    AdminQuery,
+    SystemQuery,
+    SelfServiceQuery,
+    EventQuery,
+);
 
 impl RootAccess for Query {
     fn access(field: &str) -> Option<Access> {
@@ -27,6 +37,8 @@ impl RootAccess for Query {
             .or_else(|| RoleQuery::access(field))
             .or_else(|| AdminQuery::access(field))
             .or_else(|| SystemQuery::access(field))
+            .or_else(|| SelfServiceQuery::access(field))
+            .or_else(|| EventQuery::access(field))
     }
 }
 
@@ -38,6 +50,8 @@ pub struct Mutation(
     RoleMutation,
     AdminMutation,
     SystemMutation,
+    SelfServiceMutation,
+    EventMutation,
 );
 
 impl RootAccess for Mutation {
@@ -47,17 +61,30 @@ impl RootAccess for Mutation {
             .or_else(|| RoleMutation::access(field))
             .or_else(|| AdminMutation::access(field))
             .or_else(|| SystemMutation::access(field))
+            .or_else(|| SelfServiceMutation::access(field))
+            .or_else(|| EventMutation::access(field))
+    }
+}
+
+/// Live updates.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(EventSubscription);
+
+impl RootAccess for Subscription {
+    fn access(field: &str) -> Option<Access> {
+        EventSubscription::access(field)
     }
 }
 
 /// The executable schema type.
-pub type AppSchema = Schema<Guarded<Query>, Guarded<Mutation>, EmptySubscription>;
+pub type AppSchema = Schema<Guarded<Query>, Guarded<Mutation>, Guarded<Subscription>>;
 
-fn builder() -> async_graphql::SchemaBuilder<Guarded<Query>, Guarded<Mutation>, EmptySubscription> {
+fn builder()
+-> async_graphql::SchemaBuilder<Guarded<Query>, Guarded<Mutation>, Guarded<Subscription>> {
     Schema::build(
         Guarded(Query::default()),
         Guarded(Mutation::default()),
-        EmptySubscription,
+        Guarded(Subscription::default()),
     )
 }
 
@@ -85,6 +112,7 @@ pub fn root_rule(operation: &str, field: &str) -> Option<Access> {
     match operation {
         "query" => Query::access(field),
         "mutation" => Mutation::access(field),
+        "subscription" => Subscription::access(field),
         _ => None,
     }
 }

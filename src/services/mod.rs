@@ -7,10 +7,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod events;
+pub mod help;
 pub mod otp;
 pub mod pagination;
 pub mod roles;
 pub mod sessions;
+pub mod settings;
 pub mod system;
 pub mod unverified;
 pub mod user_admin;

@@ -81,3 +81,161 @@ async fn connection_init_with_a_token_is_acknowledged() {
         other => panic!("expected connection_ack, got {other:?}"),
     }
 }
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A subscribed socket on `app` for `adverseEventStatusChanged(eventId)`.
+async fn subscribe(app: &TestApp, token: &str, event_id: &str) -> Socket {
+    let mut socket = connect(app).await;
+    socket
+        .send(Message::text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string()))
+        .await
+        .unwrap();
+    match next_message(&mut socket).await {
+        Message::Text(t) => assert!(t.contains("connection_ack"), "{t}"),
+        other => panic!("expected ack, got {other:?}"),
+    }
+    socket
+        .send(Message::text(
+            json!({ "id": "1", "type": "subscribe", "payload": {
+                "query": "subscription($id: ID!) { adverseEventStatusChanged(eventId: $id) { id status witnesses patient { username } } }",
+                "variables": { "id": event_id } } })
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    // Let the server register the subscription before anything changes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    socket
+}
+
+async fn next_payload(socket: &mut Socket) -> serde_json::Value {
+    loop {
+        match next_message(socket).await {
+            Message::Text(t) => {
+                let msg: serde_json::Value = serde_json::from_str(&t).unwrap();
+                match msg["type"].as_str() {
+                    Some("next") => return msg["payload"].clone(),
+                    Some("ping") | Some("pong") => continue,
+                    _ => panic!("unexpected message {msg}"),
+                }
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_patient_sees_status_changes_made_by_the_coordinator() {
+    let app = TestApp::spawn().await;
+    let w = crate::events::world(&app).await;
+    let id = crate::events::create(&app, &w.patient.1, crate::events::seed_event()).await;
+    let mut patient = subscribe(&app, &w.patient.1, &id).await;
+    let mut regulator_socket = None;
+    crate::events::act(&app, &w.patient.1, "submit", &id)
+        .await
+        .data();
+    let p = next_payload(&mut patient).await;
+    assert_eq!(
+        p["data"]["adverseEventStatusChanged"]["status"],
+        "SUBMITTED"
+    );
+    assert_eq!(
+        p["data"]["adverseEventStatusChanged"]["patient"]["username"],
+        "patient"
+    );
+
+    // A regulator may subscribe once it is submitted; the same field guards apply.
+    regulator_socket.replace(subscribe(&app, &w.government.1, &id).await);
+    crate::events::act(&app, &w.coordinator.1, "start", &id)
+        .await
+        .data();
+    let p = next_payload(&mut patient).await;
+    assert_eq!(
+        p["data"]["adverseEventStatusChanged"]["status"],
+        "UNDER_REVIEW"
+    );
+    let mut regulator = regulator_socket.unwrap();
+    let g = next_payload(&mut regulator).await;
+    assert_eq!(
+        g["data"]["adverseEventStatusChanged"]["status"],
+        "UNDER_REVIEW"
+    );
+    assert!(g["data"]["adverseEventStatusChanged"]["patient"].is_null());
+    assert_eq!(g["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    crate::events::act(&app, &w.coordinator.1, "approve", &id)
+        .await
+        .data();
+    assert_eq!(
+        next_payload(&mut patient).await["data"]["adverseEventStatusChanged"]["status"],
+        "APPROVED"
+    );
+}
+
+#[tokio::test]
+async fn subscribing_to_an_event_you_cannot_see_is_refused() {
+    let app = TestApp::spawn().await;
+    let w = crate::events::world(&app).await;
+    let id = crate::events::create(&app, &w.patient.1, crate::events::seed_event()).await;
+    for (token, code) in [
+        (&w.other_patient.1, "FORBIDDEN"),
+        (&w.coordinator.1, "FORBIDDEN"),
+    ] {
+        let mut socket = subscribe(&app, token, &id).await;
+        let msg = loop {
+            if let Message::Text(t) = next_message(&mut socket).await {
+                break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+            }
+        };
+        // An execution error: a `next` carrying the error at the field's path.
+        assert_eq!(msg["type"], "next", "{msg}");
+        assert_eq!(
+            msg["payload"]["errors"][0]["extensions"]["code"], code,
+            "{msg}"
+        );
+        assert_eq!(
+            msg["payload"]["errors"][0]["path"][0],
+            "adverseEventStatusChanged"
+        );
+    }
+    let mut socket = subscribe(&app, &w.patient.1, "999999").await;
+    let msg = loop {
+        if let Message::Text(t) = next_message(&mut socket).await {
+            break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_made_on_another_replica_reaches_the_subscriber() {
+    if !crate::common::on_postgres() {
+        // Replicas share state through PostgreSQL; on SQLite there is one process.
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let replica = app.replica().await;
+    let w = crate::events::world(&app).await;
+    let id = crate::events::create(&app, &w.patient.1, crate::events::seed_event()).await;
+    let mut patient = subscribe(&app, &w.patient.1, &id).await;
+    // The patient submits and the coordinator reviews through the other replica.
+    crate::events::act(&replica, &w.patient.1, "submit", &id)
+        .await
+        .data();
+    assert_eq!(
+        next_payload(&mut patient).await["data"]["adverseEventStatusChanged"]["status"],
+        "SUBMITTED"
+    );
+    crate::events::act(&replica, &w.coordinator.1, "start", &id)
+        .await
+        .data();
+    assert_eq!(
+        next_payload(&mut patient).await["data"]["adverseEventStatusChanged"]["status"],
+        "UNDER_REVIEW"
+    );
+}

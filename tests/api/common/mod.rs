@@ -230,6 +230,35 @@ impl TestApp {
         }
     }
 
+    /// A second server process on the same database (a replica behind the same load
+    /// balancer). Dropping it leaves the database alone.
+    pub async fn replica(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut env = test_env(&dir, &self.state.config().database_url, &[]);
+        env.insert(
+            "OTP_OUTBOX_PATH".to_owned(),
+            self.path("outbox.jsonl").display().to_string(),
+        );
+        let config = Config::from_map(&env).expect("valid test config");
+        let app = App::build(config).await.expect("replica builds");
+        let addr = app.local_addr().expect("bound");
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            url: format!("http://{addr}"),
+            addr,
+            state,
+            client: reqwest::Client::new(),
+            dir,
+            shutdown: Some(tx),
+            server: Some(server),
+            pg: None,
+        }
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -1,0 +1,186 @@
+//! Adverse-event queries.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::patient_adverse_events as events;
+
+use super::types::{AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats};
+use crate::{
+    auth::permission::{Permission, UserType},
+    graphql::{
+        access::{Access, RootAccess},
+        context::ContextExt,
+        ids::parse_id,
+        pagination::{PageArgs, RelayConnection, connection},
+        stats::CountBy,
+    },
+    services::{
+        events::{
+            self as event_service,
+            list::{self, EventOrderField, severity_rank},
+            policy::EventRights,
+        },
+        pagination::{Direction, Page},
+    },
+};
+
+/// Who may read statistics: COORDINATOR, GOVERNMENT, ADMIN, `events:stats`, and
+/// MANUFACTURER (for its own devices).
+pub const READ_STATS: Access = Access::Allow {
+    user_types: &[
+        UserType::Coordinator,
+        UserType::Government,
+        UserType::Admin,
+        UserType::Manufacturer,
+    ],
+    permissions: &[Permission::EventsStats],
+};
+
+/// Adverse-event queries.
+#[derive(Default)]
+pub struct EventQuery;
+
+impl RootAccess for EventQuery {
+    fn access(field: &str) -> Option<Access> {
+        Some(match field {
+            "adverseEvent" | "adverseEvents" => Access::Authenticated,
+            "adverseEventStats" => READ_STATS,
+            _ => return None,
+        })
+    }
+}
+
+fn counts(rows: Vec<(String, i64)>, enum_keys: bool) -> Vec<CountBy> {
+    rows.into_iter()
+        .map(|(k, n)| {
+            if enum_keys {
+                CountBy::from_enum(&k, n)
+            } else {
+                CountBy {
+                    key: k,
+                    count: i32::try_from(n).unwrap_or(i32::MAX),
+                }
+            }
+        })
+        .collect()
+}
+
+/// Adverse-event queries.
+#[Object]
+impl EventQuery {
+    /// One report: `NOT_FOUND` when it does not exist, `FORBIDDEN` when you may not see
+    /// it. Reading someone else's report is audited.
+    async fn adverse_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<AdverseEvent> {
+        let viewer = ctx.viewer()?;
+        let id = parse_id("id", &id)?;
+        let event =
+            event_service::view(ctx.state()?, viewer, id, &ctx.request_context().client).await?;
+        Ok(event.into())
+    }
+
+    /// The reports you may see (SPEC §5), filtered and ordered (default: newest first),
+    /// at most 100 a page.
+    #[allow(clippy::too_many_arguments)]
+    async fn adverse_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AdverseEventFilter>,
+        order_by: Option<AdverseEventOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<RelayConnection<AdverseEvent>> {
+        let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
+        let rights = EventRights::of(viewer);
+        let select = list::select(&rights, &filter.unwrap_or_default().into())?;
+        let (field, direction) = order_by
+            .map(|o| o.parts())
+            .unwrap_or((EventOrderField::CreatedAt, Direction::Desc));
+        let ordering = list::ordering(field, direction);
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let db = state.db();
+        // The sort value's type differs per ordering; each branch pages with its own.
+        let (models, connection) = match field {
+            EventOrderField::CreatedAt => {
+                let page: Page<events::Model, DateTime<Utc>> =
+                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
+                        m.created_at
+                    })
+                    .await?;
+                finish(page, &ordering)
+            }
+            EventOrderField::EventDate => {
+                let page: Page<events::Model, NaiveDate> =
+                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
+                        m.event_date
+                    })
+                    .await?;
+                finish(page, &ordering)
+            }
+            EventOrderField::Severity => {
+                let page: Page<events::Model, i32> =
+                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
+                        severity_rank(m.severity)
+                    })
+                    .await?;
+                finish(page, &ordering)
+            }
+        };
+        let others: Vec<i32> = models
+            .iter()
+            .filter(|(_, patient)| *patient != viewer.user_id)
+            .map(|(id, _)| *id)
+            .collect();
+        event_service::audit_view(state, viewer, &others, &ctx.request_context().client).await?;
+        Ok(connection)
+    }
+
+    /// Counts by status, severity, device category, manufacturer and month over the
+    /// reports in your scope (manufacturers: their own devices), drafts excluded.
+    async fn adverse_event_stats(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AdverseEventFilter>,
+    ) -> async_graphql::Result<AdverseEventStats> {
+        let viewer = ctx.viewer()?;
+        let rights = EventRights::for_stats(viewer);
+        let stats = list::stats(
+            ctx.state()?.db(),
+            &rights,
+            &filter.unwrap_or_default().into(),
+        )
+        .await?;
+        Ok(AdverseEventStats {
+            total: i32::try_from(stats.total).unwrap_or(i32::MAX),
+            by_status: counts(stats.by_status, true),
+            by_severity: counts(stats.by_severity, true),
+            by_device_category: counts(stats.by_device_category, false),
+            by_manufacturer: counts(stats.by_manufacturer, false),
+            by_month: counts(stats.by_month, false),
+        })
+    }
+}
+
+/// The connection of a page, and the (id, patient) of its rows for the view audit.
+fn finish<V: serde::Serialize>(
+    page: Page<events::Model, V>,
+    ordering: &crate::services::pagination::Ordering,
+) -> (Vec<(i32, i32)>, RelayConnection<AdverseEvent>) {
+    let ids = page
+        .items
+        .iter()
+        .map(|(_, m)| (m.id, m.patient_id))
+        .collect();
+    (ids, connection(page, ordering, AdverseEvent::from))
+}

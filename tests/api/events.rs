@@ -1,0 +1,926 @@
+//! Adverse events: validation, the workflow, visibility per viewer class, field guards,
+//! filters, pagination, statistics, statement counts and live updates.
+
+use std::time::Duration;
+
+use entity::{auth_audit_logs, auth_users};
+use rakshaayan::auth::permission::{Permission, UserType};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use serde_json::{Value, json};
+
+use crate::common::{Gql, TestApp};
+
+pub const CREATE: &str = "mutation($input: CreateAdverseEventInput!) { createAdverseEvent(input: $input) { id status title } }";
+const GET: &str = "query($id: ID!) { adverseEvent(id: $id) { id title status eventLocation witnesses patient { username } } }";
+
+/// The seed's example payload.
+pub fn seed_event() -> Value {
+    json!({
+        "title": "Device malfunction",
+        "description": "Stopped working.",
+        "severity": "MODERATE",
+        "deviceName": "Cardiac Monitor",
+        "deviceCategory": "Monitoring",
+        "manufacturer": "MedTech Inc.",
+        "modelNumber": "CM-2024",
+        "serialNumber": "SN123456789",
+        "eventDate": "2024-06-01",
+        "eventLocation": "Mumbai Hospital",
+        "symptoms": "Incorrect readings",
+        "treatmentReceived": "Device replaced",
+        "outcome": "No injury",
+        "witnesses": "Nurse present",
+        "additionalNotes": "First occurrence",
+        "supportingDocuments": []
+    })
+}
+
+/// Users of every class, with tokens.
+pub struct World {
+    pub patient: (i32, String),
+    pub other_patient: (i32, String),
+    pub coordinator: (i32, String),
+    pub government: (i32, String),
+    pub manufacturer: (i32, String),
+    pub other_manufacturer: (i32, String),
+    pub hospital: (i32, String),
+    pub admin: (i32, String),
+}
+
+pub async fn set_user(app: &TestApp, id: i32, f: impl FnOnce(&mut auth_users::ActiveModel)) {
+    let user = auth_users::Entity::find_by_id(id)
+        .one(app.state.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = user.into_active_model();
+    f(&mut active);
+    active.update(app.state.db()).await.unwrap();
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let patient = app.create_user("patient", UserType::Patient, &[]).await;
+    let other_patient = app
+        .create_user("other.patient", UserType::Patient, &[])
+        .await;
+    for id in [patient.0, other_patient.0] {
+        set_user(app, id, |u| u.is_phone_verified = Set(true)).await;
+    }
+    let coordinator = app
+        .create_user("coordinator", UserType::Coordinator, &[])
+        .await;
+    let government = app
+        .create_user("regulator", UserType::Government, &[])
+        .await;
+    let manufacturer = app
+        .create_user("medtech", UserType::Manufacturer, &[])
+        .await;
+    set_user(app, manufacturer.0, |u| {
+        u.organization_name = Set(Some(" medtech INC. ".into()))
+    })
+    .await;
+    let other_manufacturer = app
+        .create_user("othertech", UserType::Manufacturer, &[])
+        .await;
+    set_user(app, other_manufacturer.0, |u| {
+        u.organization_name = Set(Some("MedTech Inc. Holdings".into()))
+    })
+    .await;
+    let hospital = app.create_user("hospital", UserType::Hospital, &[]).await;
+    let admin = app.admin_token().await;
+    World {
+        patient,
+        other_patient,
+        coordinator,
+        government,
+        manufacturer,
+        other_manufacturer,
+        hospital,
+        admin,
+    }
+}
+
+pub async fn create(app: &TestApp, token: &str, input: Value) -> String {
+    let r = app.gql_as(token, CREATE, json!({ "input": input })).await;
+    r.data()["createAdverseEvent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn act(app: &TestApp, token: &str, op: &str, id: &str) -> Gql {
+    let q = match op {
+        "submit" => "mutation($id: ID!) { r: submitAdverseEvent(id: $id) { status } }",
+        "start" => {
+            "mutation($id: ID!) { r: startReview(id: $id) { status reviewedBy { username } } }"
+        }
+        "approve" => {
+            "mutation($id: ID!) { r: approveAdverseEvent(id: $id, note: \"ok\") { status reviewNote reviewedAt } }"
+        }
+        "reject" => {
+            "mutation($id: ID!) { r: rejectAdverseEvent(id: $id, reason: \"duplicate\") { status reviewNote } }"
+        }
+        "delete" => "mutation($id: ID!) { r: deleteAdverseEvent(id: $id) }",
+        _ => unreachable!(),
+    };
+    app.gql_as(token, q, json!({ "id": id })).await
+}
+
+/// A report by `w.patient` moved to `status` (draft, submitted, under_review, approved, rejected).
+pub async fn event_in(app: &TestApp, w: &World, status: &str) -> String {
+    let id = create(app, &w.patient.1, seed_event()).await;
+    let steps: &[&str] = match status {
+        "draft" => &[],
+        "submitted" => &["submit"],
+        "under_review" => &["submit", "start"],
+        "approved" => &["submit", "start", "approve"],
+        "rejected" => &["submit", "start", "reject"],
+        _ => unreachable!(),
+    };
+    for step in steps {
+        let token = if *step == "submit" {
+            &w.patient.1
+        } else {
+            &w.coordinator.1
+        };
+        act(app, token, step, &id).await.data();
+    }
+    id
+}
+
+#[tokio::test]
+async fn a_patient_reports_the_seed_example_as_a_draft_with_an_audit_row() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let r = app.gql_as(&w.patient.1, "mutation($input: CreateAdverseEventInput!) { createAdverseEvent(input: $input) { id status severity manufacturer eventDate supportingDocuments { fileName } patient { username } } }", json!({ "input": seed_event() })).await;
+    let e = &r.data()["createAdverseEvent"];
+    assert_eq!(e["status"], "DRAFT");
+    assert_eq!(e["severity"], "MODERATE");
+    assert_eq!(e["eventDate"], "2024-06-01");
+    assert_eq!(e["patient"]["username"], "patient");
+    let rows = auth_audit_logs::Entity::find()
+        .all(app.state.db())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().any(|a| a.resource_type == "adverse_event"
+            && a.action == entity::enums::AuditAction::Create)
+    );
+    // Only patients report.
+    for token in [&w.coordinator.1, &w.admin.1, &w.hospital.1] {
+        let r = app
+            .gql_as(token, CREATE, json!({ "input": seed_event() }))
+            .await;
+        assert_eq!(r.only_code(), "FORBIDDEN");
+    }
+}
+
+#[tokio::test]
+async fn validation_reports_every_field_with_dot_paths() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let mut input = seed_event();
+    input["title"] = json!("x".repeat(201));
+    input["description"] = json!("   ");
+    input["deviceCategory"] = json!("c".repeat(101));
+    input["eventDate"] = json!(tomorrow);
+    input["supportingDocuments"] = json!([
+        { "fileName": "ok.pdf", "fileType": "DOCUMENT", "fileSize": 10 },
+        { "fileName": "", "fileType": "IMAGE", "fileSize": 20_000_000 }
+    ]);
+    let r = app
+        .gql_as(&w.patient.1, CREATE, json!({ "input": input }))
+        .await;
+    assert_eq!(r.only_code(), "BAD_USER_INPUT");
+    let fe = &r.first_error()["extensions"]["fieldErrors"];
+    for field in [
+        "title",
+        "description",
+        "deviceCategory",
+        "eventDate",
+        "supportingDocuments.1.fileName",
+        "supportingDocuments.1.fileSize",
+    ] {
+        assert!(fe[field].is_array(), "{field} in {fe}");
+    }
+    assert!(fe.get("supportingDocuments.0.fileName").is_none());
+    let mut many = seed_event();
+    many["supportingDocuments"] = json!((0..21).map(|i| json!({ "fileName": format!("f{i}.pdf"), "fileType": "DOCUMENT", "fileSize": 1 })).collect::<Vec<_>>());
+    let r = app
+        .gql_as(&w.patient.1, CREATE, json!({ "input": many }))
+        .await;
+    assert!(r.first_error()["extensions"]["fieldErrors"]["supportingDocuments"].is_array());
+    let mut bad_date = seed_event();
+    bad_date["eventDate"] = json!("2024-02-30");
+    let r = app
+        .gql_as(&w.patient.1, CREATE, json!({ "input": bad_date }))
+        .await;
+    assert_eq!(r.only_code(), "BAD_USER_INPUT", "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_workflow_runs_and_every_illegal_transition_is_invalid_state() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = create(&app, &w.patient.1, seed_event()).await;
+    // From DRAFT only submit is legal (a coordinator cannot even see a draft; an
+    // admin can, and gets INVALID_STATE).
+    for op in ["start", "approve", "reject"] {
+        assert_eq!(
+            act(&app, &w.coordinator.1, op, &id).await.only_code(),
+            "FORBIDDEN",
+            "{op}"
+        );
+        let r = act(&app, &w.admin.1, op, &id).await;
+        assert_eq!(r.only_code(), "INVALID_STATE", "{op}");
+        assert_eq!(r.first_error()["extensions"]["currentStatus"], "DRAFT");
+    }
+    assert_eq!(
+        act(&app, &w.patient.1, "submit", &id).await.data()["r"]["status"],
+        "SUBMITTED"
+    );
+    for (op, token) in [
+        ("submit", &w.patient.1),
+        ("approve", &w.coordinator.1),
+        ("reject", &w.coordinator.1),
+        ("delete", &w.patient.1),
+    ] {
+        let r = act(&app, token, op, &id).await;
+        assert_eq!(r.only_code(), "INVALID_STATE", "{op} from SUBMITTED");
+        assert_eq!(r.first_error()["extensions"]["currentStatus"], "SUBMITTED");
+    }
+    let r = act(&app, &w.coordinator.1, "start", &id).await;
+    assert_eq!(r.data()["r"]["status"], "UNDER_REVIEW");
+    assert_eq!(r.data()["r"]["reviewedBy"]["username"], "coordinator");
+    for (op, token) in [("submit", &w.patient.1), ("start", &w.coordinator.1)] {
+        let r = act(&app, token, op, &id).await;
+        assert_eq!(
+            r.first_error()["extensions"]["currentStatus"],
+            "UNDER_REVIEW",
+            "{op}"
+        );
+    }
+    let update = app
+        .gql_as(
+            &w.patient.1,
+            "mutation($id: ID!) { updateAdverseEvent(id: $id, input: { title: \"x\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        update.only_code(),
+        "INVALID_STATE",
+        "no edits once picked up"
+    );
+    let r = act(&app, &w.coordinator.1, "approve", &id).await;
+    assert_eq!(r.data()["r"]["status"], "APPROVED");
+    assert_eq!(r.data()["r"]["reviewNote"], "ok");
+    for op in ["start", "approve", "reject"] {
+        assert_eq!(
+            act(&app, &w.coordinator.1, op, &id).await.first_error()["extensions"]["currentStatus"],
+            "APPROVED"
+        );
+    }
+    // Every transition is audited with old → new status.
+    let rows = auth_audit_logs::Entity::find()
+        .all(app.state.db())
+        .await
+        .unwrap();
+    let transitions: Vec<(String, String)> = rows
+        .iter()
+        .filter(|a| a.details.get("transition").is_some())
+        .map(|a| {
+            (
+                a.details["from"].as_str().unwrap().to_owned(),
+                a.details["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        transitions,
+        vec![
+            ("draft".into(), "submitted".into()),
+            ("submitted".into(), "under_review".into()),
+            ("under_review".into(), "approved".into()),
+        ]
+    );
+    // Rejection needs a reason.
+    let other = event_in(&app, &w, "under_review").await;
+    let r = app
+        .gql_as(
+            &w.coordinator.1,
+            "mutation($id: ID!) { rejectAdverseEvent(id: $id, reason: \"  \") { status } }",
+            json!({ "id": other }),
+        )
+        .await;
+    assert!(r.first_error()["extensions"]["fieldErrors"]["reason"].is_array());
+    assert_eq!(
+        act(&app, &w.coordinator.1, "reject", &other).await.data()["r"]["reviewNote"],
+        "duplicate"
+    );
+}
+
+#[tokio::test]
+async fn who_may_act_on_a_report() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = create(&app, &w.patient.1, seed_event()).await;
+    // Another patient cannot see, submit, edit or delete it.
+    for op in ["submit", "delete"] {
+        assert_eq!(
+            act(&app, &w.other_patient.1, op, &id).await.only_code(),
+            "FORBIDDEN",
+            "{op}"
+        );
+    }
+    // Submitting needs a verified phone.
+    let (_, unverified) = app.create_user("unverified", UserType::Patient, &[]).await;
+    let own = create(&app, &unverified, seed_event()).await;
+    let r = act(&app, &unverified, "submit", &own).await;
+    assert_eq!(r.only_code(), "FORBIDDEN");
+    assert!(
+        r.first_error()["extensions"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("phone")
+    );
+
+    act(&app, &w.patient.1, "submit", &id).await.data();
+    // Reviewers only; a PATIENT holding events:review is a reviewer, but not of their own report.
+    for token in [
+        &w.government.1,
+        &w.hospital.1,
+        &w.manufacturer.1,
+        &w.other_patient.1,
+    ] {
+        let r = act(&app, token, "start", &id).await;
+        assert_eq!(r.only_code(), "FORBIDDEN");
+    }
+    let refused = act(&app, &w.hospital.1, "start", &id).await;
+    assert_eq!(
+        refused.first_error()["extensions"]["requiredPermission"],
+        "events:review"
+    );
+    let (_, reviewing_patient) = app
+        .create_user(
+            "reviewing.patient",
+            UserType::Patient,
+            &[Permission::EventsReview],
+        )
+        .await;
+    assert_eq!(
+        act(&app, &reviewing_patient, "start", &id).await.data()["r"]["status"],
+        "UNDER_REVIEW"
+    );
+    let mut self_review = app
+        .create_user(
+            "self.reviewer",
+            UserType::Patient,
+            &[Permission::EventsReview],
+        )
+        .await;
+    set_user(&app, self_review.0, |u| u.is_phone_verified = Set(true)).await;
+    let mine = create(&app, &self_review.1, seed_event()).await;
+    act(&app, &self_review.1, "submit", &mine).await.data();
+    let r = act(&app, &self_review.1, "start", &mine).await;
+    assert_eq!(
+        r.only_code(),
+        "FORBIDDEN",
+        "nobody reviews their own report"
+    );
+    self_review.1.clear();
+    // Admin reviews too.
+    let another = event_in(&app, &w, "submitted").await;
+    assert_eq!(
+        act(&app, &w.admin.1, "start", &another).await.data()["r"]["status"],
+        "UNDER_REVIEW"
+    );
+}
+
+#[tokio::test]
+async fn two_reviewers_racing_exactly_one_wins() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (_, second) = app
+        .create_user("coordinator2", UserType::Coordinator, &[])
+        .await;
+    for _ in 0..3 {
+        let id = event_in(&app, &w, "submitted").await;
+        let (a, b) = tokio::join!(
+            act(&app, &w.coordinator.1, "start", &id),
+            act(&app, &second, "start", &id)
+        );
+        let mut codes = vec![a.codes(), b.codes()];
+        codes.sort();
+        assert_eq!(
+            codes,
+            vec![vec![], vec!["INVALID_STATE".to_owned()]],
+            "{} / {}",
+            a.body,
+            b.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn visibility_per_viewer_class_forbidden_or_not_found() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let draft = event_in(&app, &w, "draft").await;
+    let submitted = event_in(&app, &w, "submitted").await;
+    let approved = event_in(&app, &w, "approved").await;
+    let mut other_maker = seed_event();
+    other_maker["manufacturer"] = json!("Other Devices Ltd");
+    let foreign = create(&app, &w.patient.1, other_maker).await;
+    act(&app, &w.patient.1, "submit", &foreign).await.data();
+
+    let can = |token: &str, id: &str| {
+        let token = token.to_owned();
+        let id = id.to_owned();
+        let app = &app;
+        async move {
+            app.gql_as(
+                &token,
+                "query($id: ID!) { adverseEvent(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await
+            .codes()
+        }
+    };
+    let ok: Vec<String> = vec![];
+    let forbidden = vec!["FORBIDDEN".to_owned()];
+    let table: Vec<(&str, &str, &[&String], Vec<String>)> = vec![];
+    let _ = table;
+    let cases: Vec<(&String, &String, &Vec<String>)> = vec![
+        (&w.patient.1, &draft, &ok),
+        (&w.other_patient.1, &draft, &forbidden),
+        (&w.other_patient.1, &approved, &forbidden),
+        (&w.coordinator.1, &draft, &forbidden),
+        (&w.coordinator.1, &submitted, &ok),
+        (&w.government.1, &draft, &forbidden),
+        (&w.government.1, &submitted, &ok),
+        (&w.manufacturer.1, &submitted, &ok),
+        (&w.manufacturer.1, &foreign, &forbidden),
+        (&w.manufacturer.1, &draft, &forbidden),
+        (&w.other_manufacturer.1, &submitted, &forbidden),
+        (&w.hospital.1, &approved, &ok),
+        (&w.hospital.1, &submitted, &forbidden),
+        (&w.admin.1, &draft, &ok),
+    ];
+    for (token, id, expected) in cases {
+        assert_eq!(&can(token, id).await, expected, "event {id}");
+    }
+    assert_eq!(
+        can(&w.admin.1, "999999").await,
+        vec!["NOT_FOUND".to_owned()]
+    );
+    assert_eq!(
+        can(&w.patient.1, "nope").await,
+        vec!["BAD_USER_INPUT".to_owned()]
+    );
+
+    // Lists apply the same rules in the query, counts included.
+    let list = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .gql_as(
+                    &token,
+                    "{ adverseEvents(first: 100) { totalCount edges { node { id } } } }",
+                    json!({}),
+                )
+                .await;
+            let ids: Vec<String> = r.data()["adverseEvents"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(
+                r.data()["adverseEvents"]["totalCount"].as_u64().unwrap() as usize,
+                ids.len()
+            );
+            let mut ids = ids;
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(w.patient.1.clone()).await,
+        sorted(vec![&draft, &submitted, &approved, &foreign])
+    );
+    assert_eq!(list(w.other_patient.1.clone()).await, Vec::<String>::new());
+    assert_eq!(
+        list(w.coordinator.1.clone()).await,
+        sorted(vec![&submitted, &approved, &foreign])
+    );
+    assert_eq!(
+        list(w.manufacturer.1.clone()).await,
+        sorted(vec![&submitted, &approved])
+    );
+    assert_eq!(
+        list(w.other_manufacturer.1.clone()).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(list(w.hospital.1.clone()).await, sorted(vec![&approved]));
+    assert_eq!(
+        list(w.admin.1.clone()).await,
+        sorted(vec![&draft, &submitted, &approved, &foreign])
+    );
+}
+
+#[tokio::test]
+async fn hidden_fields_are_null_with_forbidden_at_their_path() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = event_in(&app, &w, "approved").await;
+    let fetch = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move { app.gql_as(&token, GET, json!({ "id": id })).await }
+    };
+    let paths = |r: &Gql| {
+        let mut p: Vec<String> = r
+            .errors()
+            .iter()
+            .map(|e| e["path"][1].as_str().unwrap().to_owned())
+            .collect();
+        p.sort();
+        p
+    };
+    for token in [
+        w.patient.1.clone(),
+        w.coordinator.1.clone(),
+        w.admin.1.clone(),
+    ] {
+        let r = fetch(token).await;
+        assert!(r.errors().is_empty(), "{}", r.body);
+        assert_eq!(r.data()["adverseEvent"]["patient"]["username"], "patient");
+    }
+    let r = fetch(w.government.1.clone()).await;
+    assert_eq!(paths(&r), vec!["patient", "witnesses"]);
+    assert_eq!(
+        r.body["data"]["adverseEvent"]["title"], "Device malfunction",
+        "the rest arrives"
+    );
+    assert_eq!(
+        r.body["data"]["adverseEvent"]["eventLocation"],
+        "Mumbai Hospital"
+    );
+    assert!(r.body["data"]["adverseEvent"]["patient"].is_null());
+    let e = r.errors()[0].clone();
+    assert_eq!(e["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(e["extensions"]["requiredPermission"], "events:review");
+    assert!(
+        e["extensions"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("hidden")
+    );
+    let r = fetch(w.hospital.1.clone()).await;
+    assert_eq!(paths(&r), vec!["patient", "witnesses"]);
+    let r = fetch(w.manufacturer.1.clone()).await;
+    assert_eq!(paths(&r), vec!["eventLocation", "patient", "witnesses"]);
+    assert!(r.body["data"]["adverseEvent"]["eventLocation"].is_null());
+    // A view of someone else's report is audited; the owner's own is not.
+    let views = auth_audit_logs::Entity::find()
+        .all(app.state.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == entity::enums::AuditAction::View)
+        .count();
+    assert_eq!(
+        views, 5,
+        "coordinator, admin, government, hospital, manufacturer"
+    );
+}
+
+#[tokio::test]
+async fn owners_update_partially_and_delete_drafts() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = create(&app, &w.patient.1, seed_event()).await;
+    let q = "mutation($id: ID!, $input: UpdateAdverseEventInput!) { updateAdverseEvent(id: $id, input: $input) { title severity witnesses deviceName } }";
+    let r = app
+        .gql_as(
+            &w.patient.1,
+            q,
+            json!({ "id": id, "input": { "severity": "SEVERE", "witnesses": null } }),
+        )
+        .await;
+    let e = &r.data()["updateAdverseEvent"];
+    assert_eq!(e["severity"], "SEVERE");
+    assert!(e["witnesses"].is_null());
+    assert_eq!(e["title"], "Device malfunction", "untouched fields stay");
+    let r = app
+        .gql_as(
+            &w.patient.1,
+            q,
+            json!({ "id": id, "input": { "title": null, "deviceName": "" } }),
+        )
+        .await;
+    let fe = &r.first_error()["extensions"]["fieldErrors"];
+    assert!(
+        fe["title"].is_array() && fe["deviceName"].is_array(),
+        "{fe}"
+    );
+    let r = app
+        .gql_as(
+            &w.other_patient.1,
+            q,
+            json!({ "id": id, "input": { "title": "x" } }),
+        )
+        .await;
+    assert_eq!(r.only_code(), "FORBIDDEN");
+    // Still editable once submitted, not deletable.
+    act(&app, &w.patient.1, "submit", &id).await.data();
+    assert!(
+        app.gql_as(
+            &w.patient.1,
+            q,
+            json!({ "id": id, "input": { "title": "Better title" } })
+        )
+        .await
+        .errors()
+        .is_empty()
+    );
+    assert_eq!(
+        act(&app, &w.patient.1, "delete", &id).await.only_code(),
+        "INVALID_STATE"
+    );
+    let draft = create(&app, &w.patient.1, seed_event()).await;
+    assert_eq!(
+        act(&app, &w.patient.1, "delete", &draft).await.data()["r"],
+        draft
+    );
+    let gone = app.gql_as(&w.patient.1, GET, json!({ "id": draft })).await;
+    assert_eq!(gone.only_code(), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn filters_search_ordering_and_pagination() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let specs = [
+        (
+            "Infusion pump alarm",
+            "MILD",
+            "Infusion",
+            "2024-01-10",
+            "Pumps Co",
+        ),
+        (
+            "Pacemaker failure",
+            "CRITICAL",
+            "Cardiac",
+            "2024-03-05",
+            "MedTech Inc.",
+        ),
+        (
+            "Glucose meter drift",
+            "MODERATE",
+            "Monitoring",
+            "2024-02-20",
+            "medtech inc.",
+        ),
+        (
+            "Ventilator stop",
+            "SEVERE",
+            "Respiratory",
+            "2023-12-31",
+            "Air 100% Ltd",
+        ),
+    ];
+    for (title, severity, category, date, maker) in specs {
+        let mut e = seed_event();
+        e["title"] = json!(title);
+        e["severity"] = json!(severity);
+        e["deviceCategory"] = json!(category);
+        e["eventDate"] = json!(date);
+        e["manufacturer"] = json!(maker);
+        create(&app, &w.patient.1, e).await;
+    }
+    let titles = |filter: Value, order: Value| {
+        let app = &app;
+        let token = w.patient.1.clone();
+        async move {
+            let r = app.gql_as(&token, "query($f: AdverseEventFilter, $o: AdverseEventOrder) { adverseEvents(filter: $f, orderBy: $o, first: 50) { totalCount edges { node { title } } } }", json!({ "f": filter, "o": order })).await;
+            r.data()["adverseEvents"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        titles(json!({ "search": "PUMP" }), Value::Null).await,
+        vec!["Infusion pump alarm"]
+    );
+    assert_eq!(
+        titles(json!({ "search": "100%" }), Value::Null).await,
+        Vec::<String>::new(),
+        "% is literal, and it matches titles only here"
+    );
+    assert_eq!(
+        titles(
+            json!({ "manufacturer": "  MEDTECH inc. " }),
+            json!({ "field": "EVENT_DATE", "direction": "ASC" })
+        )
+        .await,
+        vec!["Glucose meter drift", "Pacemaker failure"]
+    );
+    assert_eq!(
+        titles(
+            json!({ "severity": ["CRITICAL", "SEVERE"] }),
+            json!({ "field": "SEVERITY", "direction": "DESC" })
+        )
+        .await,
+        vec!["Pacemaker failure", "Ventilator stop"]
+    );
+    assert_eq!(
+        titles(
+            json!({ "eventDateFrom": "2024-01-01", "eventDateTo": "2024-02-28" }),
+            json!({ "field": "EVENT_DATE" })
+        )
+        .await,
+        vec!["Glucose meter drift", "Infusion pump alarm"]
+    );
+    assert_eq!(
+        titles(json!({ "deviceCategory": "cardiac" }), Value::Null).await,
+        vec!["Pacemaker failure"]
+    );
+    assert_eq!(
+        titles(json!({ "status": ["APPROVED"] }), Value::Null).await,
+        Vec::<String>::new()
+    );
+    let r = app.gql_as(&w.patient.1, "{ adverseEvents(filter: { eventDateFrom: \"2024-05-01\", eventDateTo: \"2024-01-01\" }) { totalCount } }", json!({})).await;
+    assert!(r.first_error()["extensions"]["fieldErrors"]["eventDateTo"].is_array());
+    let r = app
+        .gql_as(
+            &w.patient.1,
+            "{ adverseEvents(first: 101) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.only_code(), "BAD_USER_INPUT");
+    assert!(r.first_error()["extensions"]["fieldErrors"]["first"].is_array());
+
+    // Pages of 2 by severity, forwards then backwards.
+    let page = |after: Option<String>, before: Option<String>, last: bool| {
+        let app = &app;
+        let token = w.patient.1.clone();
+        async move {
+            let args = if last { "last: 2" } else { "first: 2" };
+            let q = format!(
+                "query($a: String, $b: String) {{ adverseEvents({args}, after: $a, before: $b, orderBy: {{ field: SEVERITY, direction: ASC }}) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ node {{ severity }} }} }} }}"
+            );
+            app.gql_as(&token, &q, json!({ "a": after, "b": before }))
+                .await
+                .data()["adverseEvents"]
+                .clone()
+        }
+    };
+    let p1 = page(None, None, false).await;
+    assert_eq!(p1["totalCount"], 4);
+    assert_eq!(p1["edges"][0]["node"]["severity"], "MILD");
+    assert_eq!(p1["edges"][1]["node"]["severity"], "MODERATE");
+    assert_eq!(p1["pageInfo"]["hasNextPage"], true);
+    assert_eq!(p1["pageInfo"]["hasPreviousPage"], false);
+    let p2 = page(
+        p1["pageInfo"]["endCursor"].as_str().map(str::to_owned),
+        None,
+        false,
+    )
+    .await;
+    assert_eq!(p2["edges"][0]["node"]["severity"], "SEVERE");
+    assert_eq!(p2["edges"][1]["node"]["severity"], "CRITICAL");
+    assert_eq!(p2["pageInfo"]["hasNextPage"], false);
+    assert_eq!(p2["pageInfo"]["hasPreviousPage"], true);
+    let back = page(
+        None,
+        p2["pageInfo"]["startCursor"].as_str().map(str::to_owned),
+        true,
+    )
+    .await;
+    assert_eq!(back["edges"], p1["edges"]);
+    assert_eq!(back["pageInfo"]["hasNextPage"], true);
+    let r = app
+        .gql_as(
+            &w.patient.1,
+            "{ adverseEvents(after: \"garbage\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert!(r.first_error()["extensions"]["fieldErrors"]["after"].is_array());
+}
+
+#[tokio::test]
+async fn statistics_are_scoped_and_manufacturers_see_only_their_devices() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    event_in(&app, &w, "submitted").await;
+    event_in(&app, &w, "approved").await;
+    event_in(&app, &w, "draft").await;
+    let mut other = seed_event();
+    other["manufacturer"] = json!("Other Devices Ltd");
+    let foreign = create(&app, &w.patient.1, other).await;
+    act(&app, &w.patient.1, "submit", &foreign).await.data();
+    let q = "{ adverseEventStats { total byStatus { key count } byManufacturer { key count } byMonth { key count } bySeverity { key count } byDeviceCategory { key count } } }";
+    let r = app.gql_as(&w.coordinator.1, q, json!({})).await;
+    let s = &r.data()["adverseEventStats"];
+    assert_eq!(s["total"], 3, "drafts are not counted");
+    assert_eq!(s["byMonth"], json!([{ "key": "2024-06", "count": 3 }]));
+    assert!(
+        s["byStatus"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "key": "APPROVED", "count": 1 }))
+    );
+    let r = app.gql_as(&w.manufacturer.1, q, json!({})).await;
+    let s = &r.data()["adverseEventStats"];
+    assert_eq!(s["total"], 2);
+    assert_eq!(
+        s["byManufacturer"],
+        json!([{ "key": "medtech inc.", "count": 2 }])
+    );
+    for token in [&w.patient.1, &w.hospital.1] {
+        assert_eq!(
+            app.gql_as(token, q, json!({})).await.only_code(),
+            "FORBIDDEN"
+        );
+    }
+    let (_, stats_holder) = app
+        .create_user("analyst", UserType::Hospital, &[Permission::EventsStats])
+        .await;
+    assert_eq!(
+        app.gql_as(&stats_holder, q, json!({})).await.data()["adverseEventStats"]["total"],
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_page_of_events_with_relations_costs_a_constant_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let q = "{ adverseEvents(first: 100) { edges { node { id patient { username } reviewedBy { username } attachments { fileName } } } } }";
+    let mut costs = Vec::new();
+    for batch in [5, 100] {
+        let have = costs.len();
+        let _ = have;
+        let existing = app
+            .gql_as(&w.admin.1, "{ adverseEvents { totalCount } }", json!({}))
+            .await
+            .data()["adverseEvents"]["totalCount"]
+            .as_u64()
+            .unwrap();
+        for i in existing..batch {
+            let id = create(&app, &w.patient.1, seed_event()).await;
+            if i % 2 == 0 {
+                act(&app, &w.patient.1, "submit", &id).await.data();
+                act(&app, &w.coordinator.1, "start", &id).await.data();
+            }
+        }
+        let before = app.state.statements().get();
+        let r = app.gql_as(&w.admin.1, q, json!({})).await;
+        let after = app.state.statements().get();
+        assert_eq!(
+            r.data()["adverseEvents"]["edges"].as_array().unwrap().len() as u64,
+            batch
+        );
+        costs.push(after - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "5 events and 100 events cost the same: {costs:?}"
+    );
+    assert!(costs[1] <= 8, "a small constant: {costs:?}");
+}
+
+#[tokio::test]
+async fn get_requests_cannot_change_events() {
+    let app = TestApp::spawn().await;
+    let url = format!(
+        "{}/graphql?query=mutation%7BdeleteAdverseEvent(id:%221%22)%7D",
+        app.url
+    );
+    let r = app
+        .client
+        .get(url)
+        .header("apollo-require-preflight", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let _ = Duration::from_secs(0);
+}

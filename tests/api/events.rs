@@ -924,3 +924,101 @@ async fn get_requests_cannot_change_events() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let _ = Duration::from_secs(0);
 }
+
+#[tokio::test]
+async fn event_queries_can_use_an_index_on_postgres() {
+    if !crate::common::on_postgres() {
+        // The plans below are PostgreSQL's; SQLite has the same indexes.
+        return;
+    }
+    use rakshaayan::services::events::{list, policy::EventRights};
+    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let viewer = |id: i32, t: UserType, org: Option<&str>| {
+        rakshaayan::auth::viewer::Viewer::new(id, 1, t, Default::default(), org.map(str::to_owned))
+    };
+    let today = chrono::Utc::now().date_naive();
+    let cases: Vec<(&str, EventRights, list::EventFilter)> = vec![
+        (
+            "own events",
+            EventRights::of(&viewer(w.patient.0, UserType::Patient, None)),
+            Default::default(),
+        ),
+        (
+            "manufacturer scope",
+            EventRights::of(&viewer(
+                w.manufacturer.0,
+                UserType::Manufacturer,
+                Some("MedTech Inc."),
+            )),
+            Default::default(),
+        ),
+        (
+            "status",
+            EventRights::of(&viewer(w.admin.0, UserType::Admin, None)),
+            list::EventFilter {
+                status: vec![entity::enums::EventStatus::Submitted],
+                ..Default::default()
+            },
+        ),
+        (
+            "severity",
+            EventRights::of(&viewer(w.admin.0, UserType::Admin, None)),
+            list::EventFilter {
+                severity: vec![entity::enums::Severity::Critical],
+                ..Default::default()
+            },
+        ),
+        (
+            "device category",
+            EventRights::of(&viewer(w.admin.0, UserType::Admin, None)),
+            list::EventFilter {
+                device_category: Some("Monitoring".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "manufacturer filter",
+            EventRights::of(&viewer(w.admin.0, UserType::Admin, None)),
+            list::EventFilter {
+                manufacturer: Some("MedTech Inc.".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "event date",
+            EventRights::of(&viewer(w.admin.0, UserType::Admin, None)),
+            list::EventFilter {
+                event_date_from: Some(today),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (name, rights, filter) in cases {
+        let select = list::select(&rights, &filter).unwrap();
+        let sql = select.build(DbBackend::Postgres);
+        let txn = app.state.db().begin().await.unwrap();
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("EXPLAIN {}", sql.sql),
+                sql.values.map(|v| v.0).unwrap_or_default(),
+            ))
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        txn.rollback().await.unwrap();
+        assert!(
+            plan.iter().any(|l| l.contains("Index Cond")),
+            "{name} does not search an index:\n{}",
+            plan.join("\n")
+        );
+    }
+}

@@ -147,6 +147,8 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// Base of absolute URLs handed to clients (download links).
     pub public_base_url: String,
+    /// True when `PUBLIC_BASE_URL` was not set and is derived from the bound address.
+    pub public_base_url_derived: bool,
     /// SQLite or PostgreSQL connection URL.
     pub database_url: String,
     /// Maximum pooled database connections.
@@ -185,6 +187,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Lifetime of a signed download URL.
     pub download_url_ttl: Duration,
+    /// Uploads streamed to storage at the same time (each holds one chunk in memory).
+    pub max_concurrent_uploads: usize,
     /// OTP settings.
     pub otp: OtpConfig,
     /// GraphQL document limits.
@@ -290,6 +294,7 @@ impl Config {
 
         let bind_addr: SocketAddr =
             v.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 8000)))?;
+        let public_base_url_derived = v.get("PUBLIC_BASE_URL").is_none();
         let public_base_url = v
             .get("PUBLIC_BASE_URL")
             .unwrap_or_else(|| format!("http://{bind_addr}"))
@@ -372,6 +377,7 @@ impl Config {
             environment,
             bind_addr,
             public_base_url,
+            public_base_url_derived,
             database_url: v
                 .get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://rakshaayan.db?mode=rwc".to_owned()),
@@ -409,6 +415,7 @@ impl Config {
             },
             max_upload_bytes: v.parse("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?,
             download_url_ttl: v.seconds("DOWNLOAD_URL_TTL_SECONDS", 300)?,
+            max_concurrent_uploads: v.parse::<usize>("MAX_CONCURRENT_UPLOADS", 8)?.max(1),
             otp,
             graphql_limits: GraphqlLimits {
                 max_depth: v.parse("GRAPHQL_MAX_DEPTH", 10)?,

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod ratelimit;
 pub mod services;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 
 use std::net::SocketAddr;
@@ -40,6 +41,11 @@ impl App {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
+        let mut config = config;
+        if config.public_base_url_derived {
+            // With port 0 the real port is known only now.
+            config.public_base_url = format!("http://{}", listener.local_addr()?);
+        }
         let rate_limiter = match &config.redis_url {
             Some(url) => ratelimit::RateLimiter::redis(url, &config.redis_key_prefix).await?,
             None => ratelimit::RateLimiter::memory(),
@@ -49,7 +55,10 @@ impl App {
         let bus = bus::Bus::start(&db, &config.database_url)
             .await
             .context("starting the event bus")?;
-        let state = AppState::new(config, db, statements, rate_limiter, bus)
+        let storage = storage::Storage::from_config(&config)
+            .await
+            .context("opening the file storage")?;
+        let state = AppState::new(config, db, statements, rate_limiter, bus, storage)
             .map_err(|e| anyhow::anyhow!("building the application state: {e:?}"))?;
         Ok(Self { listener, state })
     }
@@ -71,6 +80,10 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
+        let sweeper = tokio::spawn(services::attachments::sweep_forever(
+            self.state.clone(),
+            std::time::Duration::from_secs(15 * 60),
+        ));
         let purger = tokio::spawn(services::unverified::purge_forever(
             self.state.clone(),
             self.state.config().unverified_purge_interval,
@@ -92,6 +105,7 @@ impl App {
         .context("serving HTTP")?;
         pruner.abort();
         purger.abort();
+        sweeper.abort();
         self.state.bus().stop();
         self.state.db().close_by_ref().await.ok();
         Ok(())

@@ -19,6 +19,7 @@ use crate::{
     notify::Notifier,
     ratelimit::RateLimiter,
     services,
+    storage::Storage,
 };
 
 /// Shared application state.
@@ -46,6 +47,13 @@ struct Inner {
     notifier: Notifier,
     /// Live-update fan-out (status changes), across replicas on PostgreSQL.
     bus: Bus,
+    /// Attachment and document storage.
+    storage: Storage,
+    /// Bounds uploads streamed to storage.
+    upload_permits: Arc<tokio::sync::Semaphore>,
+    /// Bounds GraphQL multipart requests in flight (their files are parsed into memory,
+    /// at most `MAX_UPLOAD_BYTES` each, before the resolver runs).
+    multipart_permits: Arc<tokio::sync::Semaphore>,
     /// The executable schema. It does not hold the state (requests carry it as data),
     /// so there is no reference cycle and dropping the state closes the pool.
     schema: AppSchema,
@@ -65,6 +73,7 @@ impl AppState {
         statements: StatementCounter,
         rate_limiter: RateLimiter,
         bus: Bus,
+        storage: Storage,
     ) -> AppResult<Self> {
         let keys = DerivedKeys::derive(config.jwt_secret_bytes());
         let jwt = JwtKeys::new(&keys.jwt);
@@ -72,6 +81,8 @@ impl AppState {
         // unbounded 19 MiB allocations.
         let hashers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
         let schema = crate::graphql::schema::build_schema(&config);
+        let config_uploads = config.max_concurrent_uploads;
+        let upload_permits = Arc::new(tokio::sync::Semaphore::new(config_uploads));
         let notifier = Notifier::try_from_config(&config)
             .map_err(|e| crate::error::AppError::internal("OTP delivery settings", e))?;
         Ok(AppState(Arc::new(Inner {
@@ -85,6 +96,9 @@ impl AppState {
             rate_limiter,
             notifier,
             bus,
+            upload_permits,
+            multipart_permits: Arc::new(tokio::sync::Semaphore::new(config_uploads)),
+            storage,
             schema,
         })))
     }
@@ -137,6 +151,21 @@ impl AppState {
     /// The event bus (status-change live updates).
     pub fn bus(&self) -> &Bus {
         &self.0.bus
+    }
+
+    /// Permits for GraphQL multipart requests in flight.
+    pub fn multipart_permits(&self) -> &tokio::sync::Semaphore {
+        &self.0.multipart_permits
+    }
+
+    /// Permits for uploads in flight.
+    pub fn upload_permits(&self) -> &tokio::sync::Semaphore {
+        &self.0.upload_permits
+    }
+
+    /// Attachment and document storage.
+    pub fn storage(&self) -> &Storage {
+        &self.0.storage
     }
 
     /// The executable schema.

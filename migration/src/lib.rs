@@ -58,6 +58,7 @@ mod m20261123_000014_create_care_patient_doctors;
 mod m20261123_000015_create_care_patient_documents;
 mod m20261123_000016_index_auth_users_created_at;
 mod m20261123_000017_index_events_device_category_lower;
+mod m20261123_000018_index_care_lower_names;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_create_care_patient_documents::Migration),
             Box::new(m20261123_000016_index_auth_users_created_at::Migration),
             Box::new(m20261123_000017_index_events_device_category_lower::Migration),
+            Box::new(m20261123_000018_index_care_lower_names::Migration),
         ]
     }
 }

@@ -116,6 +116,83 @@ impl Loader<i32> for AttachmentsByEvent {
     }
 }
 
+/// Loads doctors by id (fees normalised).
+pub struct DoctorById {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for DoctorById {
+    type Value = entity::care_doctors::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = services::care::doctors::find_many(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|d| (d.id, d)).collect())
+    }
+}
+
+/// Loads patient records by id. Only for objects whose record the viewer already
+/// sees (an assignment's `patient`); never a way around the record's visibility.
+pub struct PatientRecordById {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for PatientRecordById {
+    type Value = entity::care_patients::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = services::care::patients::find_many(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// Loads the doctor assignments of each patient record (by record id), primary first.
+pub struct AssignmentsByPatient {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for AssignmentsByPatient {
+    type Value = Vec<entity::care_patient_doctors::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = services::care::assignments::of_patients(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut by_patient: HashMap<i32, Self::Value> = HashMap::new();
+        for row in rows {
+            by_patient.entry(row.patient_id).or_default().push(row);
+        }
+        Ok(by_patient)
+    }
+}
+
+/// Loads the documents of each patient record (by record id), oldest first.
+pub struct DocumentsByPatient {
+    db: DatabaseConnection,
+}
+
+impl Loader<i32> for DocumentsByPatient {
+    type Value = Vec<entity::care_patient_documents::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = services::care::documents::of_patients(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut by_patient: HashMap<i32, Self::Value> = HashMap::new();
+        for row in rows {
+            by_patient.entry(row.patient_id).or_default().push(row);
+        }
+        Ok(by_patient)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     /// Users by id.
@@ -128,6 +205,14 @@ pub struct Loaders {
     pub sessions_by_user: DataLoader<SessionsByUser>,
     /// Attachments, by event id.
     pub attachments_by_event: DataLoader<AttachmentsByEvent>,
+    /// Doctors by id.
+    pub doctors: DataLoader<DoctorById>,
+    /// Patient records by id.
+    pub patient_records: DataLoader<PatientRecordById>,
+    /// Doctor assignments, by patient record id.
+    pub assignments_by_patient: DataLoader<AssignmentsByPatient>,
+    /// Patient documents, by patient record id.
+    pub documents_by_patient: DataLoader<DocumentsByPatient>,
 }
 
 impl Loaders {
@@ -140,6 +225,16 @@ impl Loaders {
             sessions_by_user: DataLoader::new(SessionsByUser { db: db.clone() }, tokio::spawn),
             attachments_by_event: DataLoader::new(
                 AttachmentsByEvent { db: db.clone() },
+                tokio::spawn,
+            ),
+            doctors: DataLoader::new(DoctorById { db: db.clone() }, tokio::spawn),
+            patient_records: DataLoader::new(PatientRecordById { db: db.clone() }, tokio::spawn),
+            assignments_by_patient: DataLoader::new(
+                AssignmentsByPatient { db: db.clone() },
+                tokio::spawn,
+            ),
+            documents_by_patient: DataLoader::new(
+                DocumentsByPatient { db: db.clone() },
                 tokio::spawn,
             ),
         }

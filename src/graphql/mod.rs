@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod admin;
+pub mod care;
 pub mod context;
 pub mod events;
 pub mod ids;

@@ -9,7 +9,8 @@ use super::{
     access::{Access, Guarded, RootAccess},
     accounts::{AccountMutation, AccountQuery},
     admin::{AdminMutation, AdminQuery},
-    events::{EventMutation, EventQuery, EventSubscription},
+    care::{CareMutation, CareQuery},
+    events::{AttachmentMutation, EventMutation, EventQuery, EventSubscription},
     otp::OtpMutation,
     roles::{RoleMutation, RoleQuery},
     selfservice::{SelfServiceMutation, SelfServiceQuery},
@@ -28,6 +29,7 @@ pub struct Query(
     SystemQuery,
     SelfServiceQuery,
     EventQuery,
+    CareQuery,
 );
 
 impl RootAccess for Query {
@@ -39,6 +41,7 @@ impl RootAccess for Query {
             .or_else(|| SystemQuery::access(field))
             .or_else(|| SelfServiceQuery::access(field))
             .or_else(|| EventQuery::access(field))
+            .or_else(|| CareQuery::access(field))
     }
 }
 
@@ -52,6 +55,8 @@ pub struct Mutation(
     SystemMutation,
     SelfServiceMutation,
     EventMutation,
+    AttachmentMutation,
+    CareMutation,
 );
 
 impl RootAccess for Mutation {
@@ -63,6 +68,8 @@ impl RootAccess for Mutation {
             .or_else(|| SystemMutation::access(field))
             .or_else(|| SelfServiceMutation::access(field))
             .or_else(|| EventMutation::access(field))
+            .or_else(|| AttachmentMutation::access(field))
+            .or_else(|| CareMutation::access(field))
     }
 }
 

@@ -134,10 +134,13 @@ pub async fn post(
         .to_owned();
     let limits = &state.config().graphql_limits;
 
+    // Held until the response is built: multipart files are in memory until then.
+    let mut _multipart_permit = None;
     let batch = if content_type.starts_with("multipart/form-data") {
         if !has_csrf_header(&headers) {
             return csrf_refusal().into_response();
         }
+        _multipart_permit = state.multipart_permits().acquire().await.ok();
         match read_multipart(&state, &content_type, body).await {
             Ok(batch) => batch,
             Err(refusal) => return refusal.into_response(),

@@ -1,9 +1,11 @@
 //! The HTTP surface (SPEC §2): routes and the layers every response goes through.
 
 pub mod errors;
+pub mod files;
 pub mod graphql;
 pub mod health;
 pub mod playground;
+pub mod rest;
 pub mod ws;
 
 use std::time::Duration;
@@ -54,6 +56,17 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
         .route("/graphql/assets/{file}", get(playground::asset))
+        .route("/files/{token}", get(files::download))
+        .route(
+            "/api/v1/patient/events/{id}/attachments/",
+            axum::routing::post(rest::upload_attachment).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(config.max_upload_bytes)
+                        .unwrap_or(usize::MAX)
+                        .saturating_add(1024 * 1024),
+                ),
+            ),
+        )
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .fallback(not_found)

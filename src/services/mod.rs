@@ -6,7 +6,9 @@
 //! [`AppResult`]: crate::error::AppResult
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
+pub mod care;
 pub mod events;
 pub mod help;
 pub mod otp;
@@ -16,5 +18,9 @@ pub mod sessions;
 pub mod settings;
 pub mod system;
 pub mod unverified;
+pub mod uploads;
 pub mod user_admin;
 pub mod users;
+
+/// Storage prefix of care patient documents.
+pub const DOCUMENTS_PREFIX: &str = "documents";

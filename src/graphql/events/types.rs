@@ -137,6 +137,16 @@ impl EventAttachment {
     async fn uploaded_at(&self) -> DateTime<Utc> {
         self.0.uploaded_at
     }
+    /// A link that downloads the file: absolute, signed, valid for
+    /// `DOWNLOAD_URL_TTL_SECONDS` (5 minutes), for this attachment only.
+    async fn download_url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(crate::services::attachments::download_url(
+            ctx.state()?,
+            crate::storage::tokens::FileKind::Attachment,
+            self.0.id,
+            Utc::now(),
+        ))
+    }
 }
 
 /// Refuses a field the viewer's class may not see on this event (SPEC §5).

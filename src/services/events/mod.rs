@@ -408,6 +408,7 @@ pub async fn delete(
     ensure_owner(viewer, &event, "delete")?;
     ensure_status(&event, workflow::DELETABLE, "delete")?;
     let txn = crate::db::begin_write(state.db()).await?;
+    let keys = super::attachments::keys_of_event(&txn, event.id).await?;
     let result = events::Entity::delete_many()
         .filter(events::Column::Id.eq(event.id))
         .filter(events::Column::Status.is_in(workflow::DELETABLE.iter().copied()))
@@ -430,12 +431,16 @@ pub async fn delete(
             action: AuditAction::Delete,
             resource_type: "adverse_event",
             resource_id: Some(event.id.to_string()),
-            details: json!({ "title": event.title }),
+            details: json!({ "title": event.title, "attachmentsRemoved": keys.len() }),
             client,
         },
     )
     .await?;
     txn.commit().await?;
+    // Objects go after the rows; a failure here leaves orphans for the sweep.
+    for key in &keys {
+        super::attachments::remove_object(state, key).await;
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod events;
 pub mod help;
 pub mod otp;
 pub mod pagination;
+pub mod patient_documents;
 pub mod roles;
 pub mod sessions;
 pub mod settings;

@@ -12,6 +12,7 @@ mod audit_log;
 mod auth;
 mod bus;
 mod care;
+mod care_documents;
 mod cli;
 mod events;
 mod limits;

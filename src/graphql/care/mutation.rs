@@ -1,13 +1,13 @@
 //! Care mutations: patient records and doctors (create, partial update, delete) and
 //! doctor assignments. Each writes its audit row in the same transaction.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Upload};
 
 use super::{
     query::CARE_MANAGE,
     types::{
         AssignDoctorInput, CreateDoctorInput, CreatePatientRecordInput, Doctor, DoctorAssignment,
-        PatientRecord, UpdateDoctorInput, UpdatePatientRecordInput,
+        DocumentType, PatientDocument, PatientRecord, UpdateDoctorInput, UpdatePatientRecordInput,
     },
 };
 use crate::{
@@ -38,7 +38,9 @@ impl RootAccess for CareMutation {
             | "updateDoctor"
             | "deleteDoctor"
             | "assignDoctor"
-            | "unassignDoctor" => CARE_MANAGE,
+            | "unassignDoctor"
+            | "uploadPatientDocument"
+            | "deletePatientDocument" => CARE_MANAGE,
             _ => return None,
         })
     }
@@ -94,8 +96,9 @@ impl CareMutation {
         let deleted =
             patient_service::delete(ctx.state()?.db(), viewer, id, &ctx.request_context().client)
                 .await?;
-        // `deleted.document_keys` names the stored files of the documents that went
-        // with the record; removing them belongs to the document upload service.
+        // The documents' rows went with the record; their files go now.
+        crate::services::patient_documents::remove_objects(ctx.state()?, &deleted.document_keys)
+            .await;
         Ok(to_id(deleted.id))
     }
 
@@ -181,5 +184,51 @@ impl CareMutation {
         )
         .await?;
         Ok(to_id(id))
+    }
+
+    /// Attaches a document to a patient record you manage: the same upload rules as
+    /// event attachments (type from content, matching extension, `MAX_UPLOAD_BYTES`).
+    async fn upload_patient_document(
+        &self,
+        ctx: &Context<'_>,
+        patient_id: ID,
+        document_type: DocumentType,
+        file: Upload,
+    ) -> async_graphql::Result<PatientDocument> {
+        let viewer = ctx.viewer()?;
+        let patient_id = parse_id("patientId", &patient_id)?;
+        let value = file
+            .value(ctx)
+            .map_err(|e| AppError::internal("reading the upload", e))?;
+        let name = value.filename.clone();
+        let document = crate::services::patient_documents::upload(
+            ctx.state()?,
+            viewer,
+            patient_id,
+            document_type.into(),
+            &name,
+            std::io::Cursor::new(value.content),
+            &ctx.request_context().client,
+        )
+        .await?;
+        Ok(document.into())
+    }
+
+    /// Deletes a document of a record you manage, with its stored file.
+    async fn delete_patient_document(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ID> {
+        let viewer = ctx.viewer()?;
+        let document_id = parse_id("id", &id)?;
+        crate::services::patient_documents::delete(
+            ctx.state()?,
+            viewer,
+            document_id,
+            &ctx.request_context().client,
+        )
+        .await?;
+        Ok(id)
     }
 }

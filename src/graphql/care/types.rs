@@ -471,6 +471,16 @@ impl PatientDocument {
     async fn uploaded_at(&self) -> DateTime<Utc> {
         self.0.uploaded_at
     }
+    /// A link that downloads the file: absolute, signed, valid for
+    /// `DOWNLOAD_URL_TTL_SECONDS` (5 minutes), for this document only.
+    async fn download_url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(crate::services::attachments::download_url(
+            ctx.state()?,
+            crate::storage::tokens::FileKind::Document,
+            self.0.id,
+            Utc::now(),
+        ))
+    }
 }
 
 /// A patient record at a glance.

@@ -64,6 +64,23 @@ pub async fn create(
     })
 }
 
+/// Whether the viewer's session is still live (not revoked, not expired, account
+/// active): long-lived connections (subscriptions) re-check it before each push.
+pub async fn is_live(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let found = auth_sessions::Entity::find_by_id(viewer.session_id)
+        .filter(auth_sessions::Column::UserId.eq(viewer.user_id))
+        .filter(auth_sessions::Column::RevokedAt.is_null())
+        .filter(auth_sessions::Column::ExpiresAt.gt(now))
+        .find_also_related(auth_users::Entity)
+        .one(conn)
+        .await?;
+    Ok(matches!(found, Some((_, Some(user))) if user.is_active))
+}
+
 /// Resolves verified token claims into a viewer: the session must exist, belong to the
 /// token's user, be unrevoked and unexpired, and the account must be active. `None`
 /// otherwise.

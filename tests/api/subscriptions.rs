@@ -239,3 +239,33 @@ async fn a_change_made_on_another_replica_reaches_the_subscriber() {
         "UNDER_REVIEW"
     );
 }
+
+#[tokio::test]
+async fn a_signed_out_subscriber_receives_nothing_more() {
+    let app = TestApp::spawn().await;
+    let w = crate::events::world(&app).await;
+    let id = crate::events::create(&app, &w.patient.1, crate::events::seed_event()).await;
+    let mut patient = subscribe(&app, &w.patient.1, &id).await;
+    crate::events::act(&app, &w.patient.1, "submit", &id)
+        .await
+        .data();
+    assert_eq!(
+        next_payload(&mut patient).await["data"]["adverseEventStatusChanged"]["status"],
+        "SUBMITTED"
+    );
+    app.gql_as(&w.patient.1, "mutation { logout { success } }", json!({}))
+        .await
+        .data();
+    crate::events::act(&app, &w.coordinator.1, "start", &id)
+        .await
+        .data();
+    let msg = loop {
+        if let Message::Text(t) = next_message(&mut patient).await {
+            break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(
+        msg["type"], "complete",
+        "the subscription ends instead of delivering: {msg}"
+    );
+}

@@ -43,20 +43,48 @@ impl EventSubscription {
         let id = parse_id("eventId", &event_id)?;
         event_service::find_visible(state.db(), &viewer, id).await?;
         let changes = state.bus().subscribe_event(id);
-        Ok(changes.filter_map(move |_change| {
-            let state = state.clone();
-            let viewer = viewer.clone();
-            async move {
-                match event_service::find_visible(state.db(), &viewer, id).await {
-                    Ok(event) => Some(AdverseEvent::from(event)),
-                    Err(crate::error::AppError::Internal(err)) => {
-                        crate::error::log_internal(&err);
-                        None
+        /// What one change turns into for this subscriber.
+        enum Step {
+            Push(Box<AdverseEvent>),
+            Skip,
+            End,
+        }
+        Ok(changes
+            .then(move |_change| {
+                let state = state.clone();
+                let viewer = viewer.clone();
+                async move {
+                    // A signed-out (or deactivated) subscriber gets nothing more.
+                    let live =
+                        crate::services::sessions::is_live(state.db(), &viewer, chrono::Utc::now())
+                            .await;
+                    match live {
+                        Ok(true) => {}
+                        Ok(false) => return Step::End,
+                        Err(err) => {
+                            if let crate::error::AppError::Internal(e) = &err {
+                                crate::error::log_internal(e);
+                            }
+                            return Step::Skip;
+                        }
                     }
-                    // Deleted, or no longer visible to this viewer.
-                    Err(_) => None,
+                    match event_service::find_visible(state.db(), &viewer, id).await {
+                        Ok(event) => Step::Push(Box::new(AdverseEvent::from(event))),
+                        Err(crate::error::AppError::Internal(err)) => {
+                            crate::error::log_internal(&err);
+                            Step::Skip
+                        }
+                        // Deleted, or no longer visible to this viewer.
+                        Err(_) => Step::Skip,
+                    }
                 }
-            }
-        }))
+            })
+            .take_while(|step| std::future::ready(!matches!(step, Step::End)))
+            .filter_map(|step| {
+                std::future::ready(match step {
+                    Step::Push(event) => Some(*event),
+                    _ => None,
+                })
+            }))
     }
 }

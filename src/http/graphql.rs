@@ -138,6 +138,12 @@ pub async fn post(
     let mut _multipart_permit = None;
     let batch = if content_type.starts_with("multipart/form-data") {
         if !has_csrf_header(&headers) {
+            // Read (and drop) a bounded body first: a client still streaming its upload
+            // would otherwise see a broken pipe instead of the 400.
+            let limit = usize::try_from(state.config().max_upload_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1024 * 1024);
+            let _ = axum::body::to_bytes(body, limit).await;
             return csrf_refusal().into_response();
         }
         _multipart_permit = state.multipart_permits().acquire().await.ok();

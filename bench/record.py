@@ -192,6 +192,10 @@ def main():
         rec["sql_statements"] = None
         rec["sql_per_req"] = None
         rec["sql_source"] = meta.get("sql_source")
+    # Background work of PostgreSQL during the run (write workloads trigger both).
+    for key in ("checkpoints", "autovacuums"):
+        b_, a_ = one(before, key), one(after, key)
+        rec[key] = (a_ - b_) if a_ is not None and b_ is not None else None
     xb, xa = one(before, "xacts"), one(after, "xacts")
     rec["xacts_per_req"] = per(xa - xb) if xa is not None and xb is not None else None
 

@@ -162,6 +162,8 @@ def main():
                 if r.get("concurrent"):
                     cc = r["concurrent"]
                     note += f" (W4: {fmt(cc['rps'], 1)} req/s, p99 {fmt(cc['p99_ms'], 1)} ms, {cc['errors']} errors)"
+                if r.get("checkpoints") or r.get("autovacuums"):
+                    note += f" (PostgreSQL meanwhile: {r.get('checkpoints') or 0} checkpoints, {r.get('autovacuums') or 0} autovacuum/analyze runs)"
                 if r.get("rows") is not None:
                     note += f" (rows {r['rows']}, acked {r['acked']}, lost {r['lost']}, dup {r['duplicated']}, in flight {r['unacked']})"
                 p(f"| {w} | {c} | {r['round']} | {fmt(r['rps'], 0)} | {fmt(r['p50_ms'], 2)} | {fmt(r['p90_ms'], 2)} "

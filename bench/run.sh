@@ -320,6 +320,8 @@ snapshot() { # file: key value lines
     grep -E '^(VmHWM|VmRSS):' "/proc/$SERVER_PID/status" | tr -d ':' | awk '{print $1, $2}'
     echo "loadavg $(cut -d' ' -f1 /proc/loadavg)"
     psql -X -At -F ' ' -d postgres -c "SELECT 'xacts', xact_commit + xact_rollback FROM pg_stat_database WHERE datid = $DB_OID"
+    psql -X -At -F ' ' -d postgres -c "SELECT 'checkpoints', checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+    psql -X -At -F ' ' -d "$DB" -c "SELECT 'autovacuums', coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
     if [[ $PGSS == 1 ]]; then
       psql -X -At -F ' ' -d postgres -c "SELECT 'sql_calls', coalesce(sum(calls), 0),
           coalesce(sum(calls) FILTER (WHERE query ~* '^\s*(begin|commit|rollback|start transaction|savepoint|release)'), 0)

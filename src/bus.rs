@@ -13,18 +13,22 @@
 //!   notification into the local broadcast channel. A replica receives its *own* changes
 //!   through the same path, exactly once: `publish` never sends locally on PostgreSQL.
 //!   [`Bus::start`] returns only once the `LISTEN` is in place, so nothing published after
-//!   start-up can be missed for want of a listener.
+//!   start-up can be missed for want of a listener. The same connection also `LISTEN`s on
+//!   the session cache's channel ([`crate::auth::session_cache::CHANNEL`]) and hands those
+//!   notices, and its own losses and reconnections, to the [`SessionCache`]: one listener
+//!   connection per process.
 //!
 //! # Delivery guarantees
 //!
 //! At most once, best effort — this is a live feed, not a log; the database stays the
 //! source of truth and a client that needs certainty re-reads the event.
 //!
-//! * **Listener connection drops.** `PgListener::try_recv` (sqlx 0.9) notices a dead
-//!   socket (EOF, reset, timeout, broken pipe), reconnects at once and re-issues the
-//!   `LISTEN`; any other error makes the listener task drop the connection and build a new
-//!   one, with exponential backoff from [`RECONNECT_BACKOFF_MIN`] to
-//!   [`RECONNECT_BACKOFF_MAX`]. PostgreSQL queues notifications only for sessions that
+//! * **Listener connection drops.** When `PgListener::try_recv` (sqlx 0.9) notices a
+//!   dead socket (EOF, reset, timeout, broken pipe), the listener task builds a new
+//!   connection at once and re-issues the `LISTEN`s (explicitly rather than through
+//!   sqlx's implicit reconnect, so the session cache knows when it is listening again);
+//!   after any other error it does the same with exponential backoff from
+//!   [`RECONNECT_BACKOFF_MIN`] to [`RECONNECT_BACKOFF_MAX`]. PostgreSQL queues notifications only for sessions that
 //!   are listening, so **notifications sent while this replica was disconnected are
 //!   lost** — its subscribers never see those changes. Each reconnection is logged.
 //! * **Slow subscribers.** The local channel holds [`LOCAL_CAPACITY`] changes. A
@@ -50,6 +54,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::{sync::broadcast, task::AbortHandle};
+
+use crate::auth::session_cache::{self, SessionCache};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 /// The PostgreSQL `LISTEN`/`NOTIFY` channel carrying [`StatusChange`]s as JSON.
@@ -143,9 +149,16 @@ impl Bus {
     /// listener to `database_url`, issues the `LISTEN` and spawns the listener task —
     /// returning only once the `LISTEN` is in place. Must be called inside a tokio
     /// runtime.
-    pub async fn start(db: &DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+    ///
+    /// `sessions` receives the session-cache notices (and is told when the listener is
+    /// live); pass [`SessionCache::disabled`] when there is none.
+    pub async fn start(
+        db: &DatabaseConnection,
+        database_url: &str,
+        sessions: SessionCache,
+    ) -> anyhow::Result<Self> {
         match db.get_database_backend() {
-            DbBackend::Postgres => Self::postgres(db.clone(), database_url).await,
+            DbBackend::Postgres => Self::postgres(db.clone(), database_url, sessions).await,
             _ => Ok(Self::in_process()),
         }
     }
@@ -161,16 +174,22 @@ impl Bus {
 
     /// A PostgreSQL bus: publishes through `db`, listens on its own connection to
     /// `database_url` (established and `LISTEN`ing when this returns).
-    pub async fn postgres(db: DatabaseConnection, database_url: &str) -> anyhow::Result<Self> {
+    pub async fn postgres(
+        db: DatabaseConnection,
+        database_url: &str,
+        sessions: SessionCache,
+    ) -> anyhow::Result<Self> {
         let listener = connect_listener(database_url)
             .await
             .map_err(|e| anyhow::anyhow!("listening on PostgreSQL channel {CHANNEL}: {e}"))?;
         tracing::debug!(channel = CHANNEL, "event bus listening");
+        sessions.connected();
         let (local, _) = broadcast::channel(LOCAL_CAPACITY);
         let task = tokio::spawn(listen_forever(
             listener,
             database_url.to_owned(),
             local.clone(),
+            sessions,
         ));
         Ok(Self(Arc::new(Inner {
             local,
@@ -276,19 +295,22 @@ impl Bus {
     }
 }
 
-/// A listener connection with the `LISTEN` issued.
+/// A listener connection with both `LISTEN`s issued.
 async fn connect_listener(database_url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect(database_url).await?;
-    listener.listen(CHANNEL).await?;
+    listener
+        .listen_all([CHANNEL, session_cache::CHANNEL])
+        .await?;
     Ok(listener)
 }
 
-/// The listener task: forwards notifications into `local` until aborted, rebuilding the
-/// connection with backoff when it fails.
+/// The listener task: forwards notifications into `local` and `sessions` until aborted,
+/// rebuilding the connection (with backoff after errors) when it fails.
 async fn listen_forever(
     listener: PgListener,
     database_url: String,
     local: broadcast::Sender<StatusChange>,
+    sessions: SessionCache,
 ) {
     let mut listener = Some(listener);
     let mut backoff = RECONNECT_BACKOFF_MIN;
@@ -297,6 +319,7 @@ async fn listen_forever(
             Some(active) => active,
             None => match connect_listener(&database_url).await {
                 Ok(active) => {
+                    sessions.connected();
                     tracing::warn!(
                         channel = CHANNEL,
                         "event bus: listener re-established; status changes published while it was down were lost"
@@ -314,23 +337,29 @@ async fn listen_forever(
         };
         let error = loop {
             match active.try_recv().await {
-                Ok(Some(notification)) => {
-                    if notification.channel() == CHANNEL {
-                        forward(&local, notification.payload());
-                    }
-                }
-                // sqlx saw the socket die and has already reconnected and re-listened.
-                Ok(None) => tracing::warn!(
-                    channel = CHANNEL,
-                    "event bus: listener connection lost and re-established; status changes published in between were lost"
-                ),
-                Err(e) => break e,
+                Ok(Some(notification)) => match notification.channel() {
+                    CHANNEL => forward(&local, notification.payload()),
+                    session_cache::CHANNEL => sessions.apply(notification.payload()),
+                    _ => {}
+                },
+                // The socket died; rebuild it ourselves (see the module documentation).
+                Ok(None) => break None,
+                Err(e) => break Some(e),
             }
         };
-        tracing::error!(error = %error, retry_in_ms = backoff.as_millis() as u64, "event bus: listener connection failed; reconnecting");
+        sessions.lost();
         drop(active);
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(RECONNECT_BACKOFF_MAX);
+        match error {
+            None => tracing::warn!(
+                channel = CHANNEL,
+                "event bus: listener connection lost; re-establishing it"
+            ),
+            Some(error) => {
+                tracing::error!(error = %error, retry_in_ms = backoff.as_millis() as u64, "event bus: listener connection failed; reconnecting");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(RECONNECT_BACKOFF_MAX);
+            }
+        }
     }
 }
 

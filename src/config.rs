@@ -153,6 +153,12 @@ pub struct Config {
     pub database_url: String,
     /// Maximum pooled database connections.
     pub database_max_connections: u32,
+    /// How long a cached live session is trusted before it is read again (PostgreSQL
+    /// only; zero turns the session cache off). Invalidation is by notification; this is
+    /// the backstop.
+    pub session_cache_ttl: Duration,
+    /// How many live sessions the cache holds (least recently used evicted).
+    pub session_cache_capacity: usize,
     /// HMAC key for access tokens; OTP and download keys derive from it.
     pub jwt_secret: SecretString,
     /// True when the secret was generated at start-up (development only).
@@ -382,6 +388,8 @@ impl Config {
                 .get("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://rakshaayan.db?mode=rwc".to_owned()),
             database_max_connections: v.parse("DATABASE_MAX_CONNECTIONS", 16)?,
+            session_cache_ttl: v.seconds("SESSION_CACHE_TTL_SECONDS", 60)?,
+            session_cache_capacity: v.parse("SESSION_CACHE_CAPACITY", 10_000)?,
             jwt_secret,
             jwt_secret_generated,
             access_token_ttl: v.seconds("ACCESS_TOKEN_TTL_SECONDS", 900)?,

@@ -52,13 +52,20 @@ impl App {
         };
         // On PostgreSQL this returns once the LISTEN is in place, so a subscription made
         // right after start-up cannot miss a change.
-        let bus = bus::Bus::start(&db, &config.database_url)
+        let sessions = auth::session_cache::SessionCache::new(
+            &db,
+            &config.database_url,
+            config.session_cache_ttl,
+            config.session_cache_capacity,
+        );
+        // The bus's listener also keeps the session cache current (and turns it on).
+        let bus = bus::Bus::start(&db, &config.database_url, sessions.clone())
             .await
             .context("starting the event bus")?;
         let storage = storage::Storage::from_config(&config)
             .await
             .context("opening the file storage")?;
-        let state = AppState::new(config, db, statements, rate_limiter, bus, storage)
+        let state = AppState::new(config, db, statements, rate_limiter, bus, sessions, storage)
             .map_err(|e| anyhow::anyhow!("building the application state: {e:?}"))?;
         Ok(Self { listener, state })
     }
@@ -88,6 +95,7 @@ impl App {
             self.state.clone(),
             self.state.config().unverified_purge_interval,
         ));
+        let heartbeat = tokio::spawn(self.state.sessions().clone().heartbeat_forever());
         let limiter = self.state.rate_limiter().clone();
         let pruner = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -104,6 +112,7 @@ impl App {
         .await
         .context("serving HTTP")?;
         pruner.abort();
+        heartbeat.abort();
         purger.abort();
         sweeper.abort();
         self.state.bus().stop();

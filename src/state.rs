@@ -9,13 +9,19 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{jwt::JwtKeys, keys::DerivedKeys, password::PasswordHasherPool, request::Auth},
+    auth::{
+        jwt::JwtKeys,
+        keys::DerivedKeys,
+        password::PasswordHasherPool,
+        request::Auth,
+        session_cache::{CachedSession, SessionCache},
+    },
     bus::Bus,
     config::Config,
     db::StatementCounter,
     error::AppResult,
     graphql::schema::AppSchema,
-    http::graphql::PersistedQueries,
+    http::graphql::{PARSED_DOCUMENTS, ParsedDocuments, PersistedQueries},
     notify::Notifier,
     ratelimit::RateLimiter,
     services,
@@ -41,12 +47,16 @@ struct Inner {
     passwords: PasswordHasherPool,
     /// APQ documents by hash.
     persisted_queries: PersistedQueries,
+    /// Parsed documents by query text.
+    parsed_documents: ParsedDocuments,
     /// Rate limits on the public mutations.
     rate_limiter: RateLimiter,
     /// OTP delivery.
     notifier: Notifier,
     /// Live-update fan-out (status changes), across replicas on PostgreSQL.
     bus: Bus,
+    /// Live sessions (PostgreSQL), kept current by the bus's listener.
+    sessions: SessionCache,
     /// Attachment and document storage.
     storage: Storage,
     /// Bounds uploads streamed to storage.
@@ -73,13 +83,14 @@ impl AppState {
         statements: StatementCounter,
         rate_limiter: RateLimiter,
         bus: Bus,
+        sessions: SessionCache,
         storage: Storage,
     ) -> AppResult<Self> {
         let keys = DerivedKeys::derive(config.jwt_secret_bytes());
         let jwt = JwtKeys::new(&keys.jwt);
-        // Two hashes in flight per core keeps both cores busy without queueing
-        // unbounded 19 MiB allocations.
-        let hashers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        // One hashing thread per core the process may run on (the affinity mask counts):
+        // enough to use every core for a login burst, each thread with its one 19 MiB.
+        let hashers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let schema = crate::graphql::schema::build_schema(&config);
         let config_uploads = config.max_concurrent_uploads;
         let upload_permits = Arc::new(tokio::sync::Semaphore::new(config_uploads));
@@ -93,9 +104,11 @@ impl AppState {
             jwt,
             keys,
             persisted_queries: PersistedQueries::new(1000),
+            parsed_documents: ParsedDocuments::new(PARSED_DOCUMENTS),
             rate_limiter,
             notifier,
             bus,
+            sessions,
             upload_permits,
             multipart_permits: Arc::new(tokio::sync::Semaphore::new(config_uploads)),
             storage,
@@ -138,6 +151,11 @@ impl AppState {
         &self.0.persisted_queries
     }
 
+    /// Parsed documents by query text.
+    pub fn parsed_documents(&self) -> &ParsedDocuments {
+        &self.0.parsed_documents
+    }
+
     /// Rate limits on the public mutations.
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.0.rate_limiter
@@ -151,6 +169,11 @@ impl AppState {
     /// The event bus (status-change live updates).
     pub fn bus(&self) -> &Bus {
         &self.0.bus
+    }
+
+    /// The session cache (off on SQLite).
+    pub fn sessions(&self) -> &SessionCache {
+        &self.0.sessions
     }
 
     /// Permits for GraphQL multipart requests in flight.
@@ -175,17 +198,41 @@ impl AppState {
 
     /// Turns an access token into the request's authentication outcome.
     pub async fn authenticate_token(&self, token: &str) -> AppResult<Auth> {
+        Ok(self.authenticate_session(token).await?.0)
+    }
+
+    /// [`authenticate_token`](Self::authenticate_token), also returning the live session
+    /// (with the account row) when there is one. A cached session costs no statement;
+    /// otherwise two are run and the result is cached (PostgreSQL).
+    pub async fn authenticate_session(
+        &self,
+        token: &str,
+    ) -> AppResult<(Auth, Option<Arc<CachedSession>>)> {
         let claims = match self.jwt().verify(token) {
             Ok(claims) => claims,
             Err(crate::error::AppError::Unauthenticated(message)) => {
-                return Ok(Auth::Invalid(message));
+                return Ok((Auth::Invalid(message), None));
             }
             Err(other) => return Err(other),
         };
+        let now = Utc::now();
+        let cache = self.sessions();
+        if let Some(user_id) = claims.user_id()
+            && let Some(hit) = cache.get(claims.sid, user_id, now)
+        {
+            return Ok((Auth::Viewer(hit.viewer.clone()), Some(hit)));
+        }
+        let ticket = cache.ticket();
         Ok(
-            match services::sessions::resolve_viewer(self.db(), &claims, Utc::now()).await? {
-                Some(viewer) => Auth::Viewer(viewer),
-                None => Auth::Invalid("Session expired or revoked".to_owned()),
+            match services::sessions::resolve_viewer(self.db(), &claims, now).await? {
+                Some(session) => {
+                    let session = Arc::new(session);
+                    if let Some(ticket) = ticket {
+                        cache.store(ticket, session.clone());
+                    }
+                    (Auth::Viewer(session.viewer.clone()), Some(session))
+                }
+                None => (Auth::Invalid("Session expired or revoked".to_owned()), None),
             },
         )
     }

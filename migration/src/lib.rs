@@ -59,6 +59,7 @@ mod m20261123_000015_create_care_patient_documents;
 mod m20261123_000016_index_auth_users_created_at;
 mod m20261123_000017_index_events_device_category_lower;
 mod m20261123_000018_index_care_lower_names;
+mod m20261203_000019_notify_auth_changes;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_index_auth_users_created_at::Migration),
             Box::new(m20261123_000017_index_events_device_category_lower::Migration),
             Box::new(m20261123_000018_index_care_lower_names::Migration),
+            Box::new(m20261203_000019_notify_auth_changes::Migration),
         ]
     }
 }

@@ -3,6 +3,11 @@
 //! The token carries the user id and the session id; every request checks the session
 //! is still live, so logging out kills the token at once rather than at expiry.
 
+use std::{
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+};
+
 use chrono::{DateTime, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -37,7 +42,16 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens whose signature was already checked, with their claims: a client sends the
+    /// same token with every request for its 15 minutes, and checking the signature
+    /// again (base64, JSON, HMAC) is most of what authenticating a cached session costs.
+    /// Keyed by the whole token, so a hit is exactly a token verified before; expiry is
+    /// still checked on every use.
+    verified: Arc<Mutex<lru::LruCache<Box<str>, Claims>>>,
 }
+
+/// How many verified tokens are remembered (a few hundred bytes each).
+const VERIFIED_CAPACITY: usize = 4096;
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,6 +71,9 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Arc::new(Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(VERIFIED_CAPACITY).unwrap_or(NonZeroUsize::MIN),
+            ))),
         }
     }
 
@@ -85,6 +102,26 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm, expiry and type.
     pub fn verify(&self, token: &str) -> AppResult<Claims> {
+        let cached = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|mut v| v.get(token).cloned());
+        if let Some(claims) = cached {
+            // The same test as jsonwebtoken's (leeway 0): expired once `exp` is past.
+            if claims.exp < Utc::now().timestamp() {
+                return Err(AppError::Unauthenticated("Access token expired".to_owned()));
+            }
+            return Ok(claims);
+        }
+        let claims = self.verify_signature(token)?;
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.put(token.into(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str) -> AppResult<Claims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
@@ -113,6 +150,31 @@ mod tests {
             .expect("signs");
         let claims = keys.verify(&token).expect("verifies");
         assert_eq!((claims.user_id(), claims.sid), (Some(7), 3));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let keys = JwtKeys::new(SECRET);
+        let (token, _) = keys
+            .sign(7, 3, Utc::now(), std::time::Duration::from_secs(60))
+            .expect("signs");
+        let claims = keys.verify(&token).expect("verifies");
+        assert_eq!(keys.verify(&token).expect("remembered").sid, 3);
+        // The remembered claims expire like the token: past `exp`, refused.
+        let expired = Claims {
+            exp: Utc::now().timestamp() - 1,
+            ..claims
+        };
+        keys.verified
+            .lock()
+            .unwrap()
+            .put(token.as_str().into(), expired);
+        assert!(
+            matches!(keys.verify(&token), Err(AppError::Unauthenticated(m)) if m.contains("expired"))
+        );
+        // A token never verified is not in the cache: a tampered one is refused.
+        let tampered = format!("{token}x");
+        assert!(keys.verify(&tampered).is_err());
     }
 
     #[test]

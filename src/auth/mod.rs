@@ -7,4 +7,5 @@ pub mod keys;
 pub mod password;
 pub mod permission;
 pub mod request;
+pub mod session_cache;
 pub mod viewer;

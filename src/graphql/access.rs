@@ -165,6 +165,14 @@ impl Guard for SelfOr {
 pub trait RootAccess {
     /// The rule for root field `field`, or `None` when this root does not define it.
     fn access(field: &str) -> Option<Access>;
+
+    /// Whether root field `field` may change what authentication resolves to (sessions,
+    /// accounts, roles). After such a field has run, [`Guarded`] syncs this replica's
+    /// session cache before the response goes out, so the change is in force for the
+    /// very next request (see `auth::session_cache`).
+    fn changes_sessions(_field: &str) -> bool {
+        false
+    }
 }
 
 /// A root object whose fields are checked against their [`RootAccess`] rule before they
@@ -229,7 +237,13 @@ impl<T: OutputType + ContainerType + RootAccess> ContainerType for Guarded<T> {
             ctx.add_error(error);
             return Ok(Some(Value::Null));
         }
-        self.0.resolve_field(ctx).await
+        let resolved = self.0.resolve_field(ctx).await;
+        if T::changes_sessions(ctx.item.node.name.node.as_str())
+            && let Ok(state) = ctx.state()
+        {
+            state.sessions().sync().await;
+        }
+        resolved
     }
 }
 

@@ -2,9 +2,12 @@
 //! of N objects costs a constant number of statements instead of N+1. Loaders are
 //! created per request (their cache must not outlive the viewer's rights).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{auth_roles, auth_users};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -193,52 +196,135 @@ impl Loader<i32> for DocumentsByPatient {
     }
 }
 
-/// The loaders of one request.
-pub struct Loaders {
+/// A request's loader: batches by key and caches what it loaded for the rest of the
+/// request (queries; mutations turn the cache off, see [`Loaders::disable_caches`]).
+pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
+
+fn loader<T: Send + Sync + 'static>(inner: T) -> RequestLoader<T> {
+    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
+}
+
+/// Declares [`Loaders`]: one lazily created loader per field.
+macro_rules! request_loaders {
+    ($($(#[$doc:meta])* $name:ident: $ty:ident,)*) => {
+        /// The loaders of one request. Each is created on first use: a request builds
+        /// only the loaders its fields need.
+        pub struct Loaders {
+            db: DatabaseConnection,
+            caches: bool,
+            $($name: OnceLock<RequestLoader<$ty>>,)*
+        }
+
+        impl Loaders {
+            /// Fresh loaders (empty caches) over `db`.
+            pub fn new(db: &DatabaseConnection) -> Self {
+                Self {
+                    db: db.clone(),
+                    caches: true,
+                    $($name: OnceLock::new(),)*
+                }
+            }
+
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> &RequestLoader<$ty> {
+                    self.$name.get_or_init(|| {
+                        let loader = loader($ty { db: self.db.clone() });
+                        if !self.caches {
+                            loader.enable_all_cache(false);
+                        }
+                        loader
+                    })
+                }
+            )*
+        }
+    };
+}
+
+request_loaders! {
     /// Users by id.
-    pub users: DataLoader<UserById>,
+    users: UserById,
     /// Roles by id.
-    pub roles: DataLoader<RoleById>,
+    roles: RoleById,
     /// Roles held, by user id.
-    pub roles_by_user: DataLoader<RolesByUser>,
+    roles_by_user: RolesByUser,
     /// Live sessions, by user id.
-    pub sessions_by_user: DataLoader<SessionsByUser>,
+    sessions_by_user: SessionsByUser,
     /// Attachments, by event id.
-    pub attachments_by_event: DataLoader<AttachmentsByEvent>,
+    attachments_by_event: AttachmentsByEvent,
     /// Doctors by id.
-    pub doctors: DataLoader<DoctorById>,
+    doctors: DoctorById,
     /// Patient records by id.
-    pub patient_records: DataLoader<PatientRecordById>,
+    patient_records: PatientRecordById,
     /// Doctor assignments, by patient record id.
-    pub assignments_by_patient: DataLoader<AssignmentsByPatient>,
+    assignments_by_patient: AssignmentsByPatient,
     /// Patient documents, by patient record id.
-    pub documents_by_patient: DataLoader<DocumentsByPatient>,
+    documents_by_patient: DocumentsByPatient,
 }
 
 impl Loaders {
-    /// Fresh loaders (empty caches) over `db`.
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self {
-            users: DataLoader::new(UserById { db: db.clone() }, tokio::spawn),
-            roles: DataLoader::new(RoleById { db: db.clone() }, tokio::spawn),
-            roles_by_user: DataLoader::new(RolesByUser { db: db.clone() }, tokio::spawn),
-            sessions_by_user: DataLoader::new(SessionsByUser { db: db.clone() }, tokio::spawn),
-            attachments_by_event: DataLoader::new(
-                AttachmentsByEvent { db: db.clone() },
-                tokio::spawn,
-            ),
-            doctors: DataLoader::new(DoctorById { db: db.clone() }, tokio::spawn),
-            patient_records: DataLoader::new(PatientRecordById { db: db.clone() }, tokio::spawn),
-            assignments_by_patient: DataLoader::new(
-                AssignmentsByPatient { db: db.clone() },
-                tokio::spawn,
-            ),
-            documents_by_patient: DataLoader::new(
-                DocumentsByPatient { db: db.clone() },
-                tokio::spawn,
-            ),
-        }
+    /// Turns every cache off (call it before the first load): in a mutation, a field may
+    /// change what an earlier field loaded, so each load reads the database again
+    /// (batching still applies).
+    pub fn disable_caches(&mut self) {
+        self.caches = false;
     }
+}
+
+/// Loads `keys` through `loader` at once — one statement, no batching delay — and keeps
+/// the values in its cache, so the fields resolved next (`load_one`) find them there. A
+/// list resolver calls it for the relations its selection asks for, which makes the
+/// statements per page constant however the executor interleaves the items.
+pub async fn prefetch<T>(loader: &RequestLoader<T>, keys: &[i32]) -> async_graphql::Result<()>
+where
+    T: Loader<i32, Error = Arc<AppError>>,
+{
+    prefetch_filling(loader, keys, |_| {}).await
+}
+
+/// [`prefetch`] for a one-to-many loader: a key without rows is cached as an empty list,
+/// so asking for it later does not query again.
+pub async fn prefetch_lists<T, V>(
+    loader: &RequestLoader<T>,
+    keys: &[i32],
+) -> async_graphql::Result<()>
+where
+    T: Loader<i32, Value = Vec<V>, Error = Arc<AppError>>,
+    V: Clone + Send + Sync + 'static,
+{
+    prefetch_filling(loader, keys, |values: &mut HashMap<i32, Vec<V>>| {
+        for key in keys {
+            values.entry(*key).or_default();
+        }
+    })
+    .await
+}
+
+async fn prefetch_filling<T>(
+    loader: &RequestLoader<T>,
+    keys: &[i32],
+    fill: impl FnOnce(&mut HashMap<i32, T::Value>),
+) -> async_graphql::Result<()>
+where
+    T: Loader<i32, Error = Arc<AppError>>,
+{
+    // What the cache already holds (the viewer's own account, at the start of a
+    // request) is not read again; the cache is small when a list resolver runs.
+    let cached = loader.get_cached_values::<i32>();
+    let mut keys: Vec<i32> = keys
+        .iter()
+        .copied()
+        .filter(|k| !cached.contains_key(k))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut values = loader.loader().load(&keys).await.map_err(loader_error)?;
+    fill(&mut values);
+    loader.feed_many(values).await;
+    Ok(())
 }
 
 /// Turns a loader error back into a GraphQL error without losing its code.

@@ -71,6 +71,20 @@ impl RootAccess for Mutation {
             .or_else(|| AttachmentMutation::access(field))
             .or_else(|| CareMutation::access(field))
     }
+
+    fn changes_sessions(field: &str) -> bool {
+        changes_sessions::<AccountMutation>(field)
+            || changes_sessions::<OtpMutation>(field)
+            || changes_sessions::<RoleMutation>(field)
+            || changes_sessions::<AdminMutation>(field)
+            || changes_sessions::<SystemMutation>(field)
+    }
+}
+
+/// Whether `field` is one of `T`'s and changes sessions: each domain answers only for
+/// its own fields.
+fn changes_sessions<T: RootAccess>(field: &str) -> bool {
+    T::access(field).is_some() && T::changes_sessions(field)
 }
 
 /// Live updates.

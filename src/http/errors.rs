@@ -33,7 +33,12 @@ pub fn error_response_with(
 
 /// A JSON body with the GraphQL response content type.
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    json_bytes_response(status, body.to_string().into_bytes())
+}
+
+/// [`json_response`] for a body already serialised.
+pub fn json_bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),

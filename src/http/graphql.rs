@@ -9,9 +9,16 @@
 //! Everything here is plain code around `Schema::execute`; no schema extension is
 //! registered, because async-graphql pays for extensions on every resolved field.
 
-use std::{net::SocketAddr, num::NonZeroUsize, sync::Mutex};
+use std::{
+    net::SocketAddr,
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+};
 
-use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Response, ServerError, Value};
+use async_graphql::{
+    BatchRequest, ErrorExtensionValues, Request, Response, ServerError, Value,
+    parser::types::ExecutableDocument,
+};
 use axum::{
     body::Body,
     extract::{ConnectInfo, RawQuery, State},
@@ -23,7 +30,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-use super::errors::{error_response, error_response_with, json_response};
+use super::errors::{error_response, error_response_with, json_bytes_response};
 use crate::{
     auth::request::{Auth, ClientInfo},
     error::{AppError, ErrorCode},
@@ -42,28 +49,44 @@ const CSRF_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation
 /// Multipart uploads: at most this many files in one request.
 const MAX_UPLOAD_FILES: usize = 10;
 
-/// Automatic persisted queries: hash → query text. Per process (a replica that has not
-/// seen a hash answers `PersistedQueryNotFound` and the client resends the text).
-pub struct PersistedQueries(Mutex<lru::LruCache<String, String>>);
+/// A bounded map shared by the requests of a process (least recently used evicted).
+pub struct SharedLru<V>(Mutex<lru::LruCache<String, V>>);
 
-impl PersistedQueries {
-    /// A cache holding up to `capacity` documents.
+impl<V: Clone> SharedLru<V> {
+    /// A map holding up to `capacity` entries.
     pub fn new(capacity: usize) -> Self {
         Self(Mutex::new(lru::LruCache::new(
             NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
         )))
     }
 
-    fn get(&self, hash: &str) -> Option<String> {
-        self.0.lock().ok()?.get(hash).cloned()
+    fn get(&self, key: &str) -> Option<V> {
+        self.0.lock().ok()?.get(key).cloned()
     }
 
-    fn put(&self, hash: String, query: String) {
+    fn put(&self, key: String, value: V) {
         if let Ok(mut cache) = self.0.lock() {
-            cache.put(hash, query);
+            cache.put(key, value);
         }
     }
 }
+
+/// Automatic persisted queries: hash → query text. Per process (a replica that has not
+/// seen a hash answers `PersistedQueryNotFound` and the client resends the text).
+pub type PersistedQueries = SharedLru<String>;
+
+/// Documents that parsed and passed the limits, by query text: clients send the same few
+/// documents over and over, and parsing is the dearest step before execution. A hit is
+/// exactly a text that passed before (the limits are fixed per process), so it skips
+/// both.
+pub type ParsedDocuments = SharedLru<Arc<ExecutableDocument>>;
+
+/// Only documents up to this many bytes are kept, which bounds the cache's memory (with
+/// [`PARSED_DOCUMENTS`] entries) whatever clients send.
+pub const MAX_CACHED_DOCUMENT_BYTES: usize = 4096;
+
+/// How many parsed documents are kept.
+pub const PARSED_DOCUMENTS: usize = 256;
 
 /// A refusal before execution: HTTP status, code and message.
 struct Refusal {
@@ -300,8 +323,12 @@ async fn run_batch(
     };
     let single = requests.len() == 1;
 
-    let auth = match authenticate(state, headers).await {
-        Ok(auth) => auth,
+    let authenticated = match crate::auth::request::access_token(headers) {
+        None => Ok((Auth::Anonymous, None)),
+        Some(token) => state.authenticate_session(&token).await,
+    };
+    let (auth, session) = match authenticated {
+        Ok(found) => found,
         Err(err) => {
             let gql: async_graphql::Error = err.into();
             let extra = gql
@@ -325,11 +352,25 @@ async fn run_batch(
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         match prepare(state, request, &method) {
-            Ok(request) => {
+            Ok((request, is_query)) => {
+                let mut loaders = Loaders::new(state.db());
+                if is_query {
+                    // The viewer's own account came with the session: `me` and the
+                    // viewer's own objects need no query for it.
+                    if let Some(session) = &session {
+                        loaders
+                            .users()
+                            .feed_one(session.user.id, session.user.clone())
+                            .await;
+                    }
+                } else {
+                    // A mutation may change what a loader read earlier in the operation.
+                    loaders.disable_caches();
+                }
                 let request = request
                     .data(state.clone())
                     .data(ContextHandle(context.clone()))
-                    .data(Loaders::new(state.db()));
+                    .data(loaders);
                 let mut response = state.schema().execute(request).await;
                 normalise_error_codes(&mut response);
                 responses.push(response);
@@ -349,13 +390,30 @@ async fn run_batch(
         StatusCode::OK
     };
 
+    // Serialised straight from the response: one pass, and the fields keep the order
+    // of the query, as the GraphQL spec asks (a `serde_json::Value` would sort them).
     let body = if single {
-        serde_json::to_value(&responses[0])
+        serde_json::to_vec(&responses[0])
     } else {
-        serde_json::to_value(&responses)
-    }
-    .unwrap_or_else(|_| json!({ "errors": [ { "message": "unserialisable response", "extensions": { "code": "INTERNAL_SERVER_ERROR" } } ] }));
-    let mut http = json_response(status, &body);
+        serde_json::to_vec(&responses)
+    };
+    let mut http = match body {
+        Ok(body) => json_bytes_response(status, body),
+        Err(e) => {
+            let err = AppError::internal("serialising a GraphQL response", e);
+            let gql: async_graphql::Error = err.into();
+            let extra = gql
+                .extensions
+                .and_then(|e| serde_json::to_value(e).ok())
+                .unwrap_or_else(|| json!({}));
+            error_response_with(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::InternalServerError,
+                &gql.message,
+                extra,
+            )
+        }
+    };
     let h = http.headers_mut();
     if authenticated {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -370,8 +428,13 @@ async fn run_batch(
     http
 }
 
-/// Everything that can refuse a request before execution.
-fn prepare(state: &AppState, mut request: Request, method: &Method) -> Result<Request, Refusal> {
+/// Everything that can refuse a request before execution. Returns the request (parsed)
+/// and whether the operation it runs is a query.
+fn prepare(
+    state: &AppState,
+    mut request: Request,
+    method: &Method,
+) -> Result<(Request, bool), Refusal> {
     let limits = &state.config().graphql_limits;
 
     if let Some(persisted) = request.extensions.remove("persistedQuery") {
@@ -408,6 +471,65 @@ fn prepare(state: &AppState, mut request: Request, method: &Method) -> Result<Re
         }
     }
 
+    let cached = state.parsed_documents().get(&request.query);
+    let fresh = cached.is_none();
+    match cached {
+        Some(doc) => request.set_parsed_query(doc.as_ref().clone()),
+        None => parse(state, &mut request)?,
+    }
+    let operation_name = request.operation_name.clone();
+    let query_len = request.query.len();
+    let doc = request.parsed_query().map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::GraphqlParseFailed,
+            format!("Syntax Error: {}", e.message),
+        )
+    })?;
+
+    // The operation that will run: by name, else the only one. When it is ambiguous
+    // (several, no name), execution refuses the request anyway; count it as a write.
+    let is_query = {
+        use async_graphql::parser::types::{DocumentOperations, OperationType};
+        match &doc.operations {
+            DocumentOperations::Single(op) => op.node.ty == OperationType::Query,
+            DocumentOperations::Multiple(ops) => match &operation_name {
+                Some(name) => ops
+                    .get(name.as_str())
+                    .is_none_or(|op| op.node.ty == OperationType::Query),
+                None => ops.values().all(|op| op.node.ty == OperationType::Query),
+            },
+        }
+    };
+    if *method == Method::GET && !is_query {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "Mutations and subscriptions can only be sent with POST",
+        ));
+    }
+
+    if fresh {
+        let introspection = state.config().graphql_introspection;
+        limits::check(doc, limits, introspection).map_err(|violation| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GraphqlValidationFailed,
+                violation.0,
+            )
+        })?;
+        let keep = (query_len <= MAX_CACHED_DOCUMENT_BYTES).then(|| Arc::new(doc.clone()));
+        if let Some(doc) = keep {
+            state.parsed_documents().put(request.query.clone(), doc);
+        }
+    }
+
+    Ok((request, is_query))
+}
+
+/// Checks the size of a document not seen before and parses it.
+fn parse(state: &AppState, request: &mut Request) -> Result<(), Refusal> {
+    let limits = &state.config().graphql_limits;
     if request.query.trim().is_empty() {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -426,56 +548,16 @@ fn prepare(state: &AppState, mut request: Request, method: &Method) -> Result<Re
             ),
         ));
     }
-
-    let introspection = state.config().graphql_introspection;
-    let operation_name = request.operation_name.clone();
-    let doc = match request.parsed_query() {
-        Ok(doc) => doc,
-        Err(e) => {
-            let mut refusal = Refusal::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::GraphqlParseFailed,
-                format!("Syntax Error: {}", e.message),
-            );
-            refusal.extra = json!({ "locations": e.locations.iter().map(|l| json!({ "line": l.line, "column": l.column })).collect::<Vec<_>>() });
-            return Err(refusal);
-        }
-    };
-
-    if *method == Method::GET {
-        let is_mutation = match &doc.operations {
-            async_graphql::parser::types::DocumentOperations::Single(op) => {
-                op.node.ty != async_graphql::parser::types::OperationType::Query
-            }
-            async_graphql::parser::types::DocumentOperations::Multiple(ops) => {
-                match &operation_name {
-                    Some(name) => ops.get(name.as_str()).is_some_and(|op| {
-                        op.node.ty != async_graphql::parser::types::OperationType::Query
-                    }),
-                    None => ops
-                        .values()
-                        .any(|op| op.node.ty != async_graphql::parser::types::OperationType::Query),
-                }
-            }
-        };
-        if is_mutation {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
-                "Mutations and subscriptions can only be sent with POST",
-            ));
-        }
-    }
-
-    limits::check(doc, limits, introspection).map_err(|violation| {
-        Refusal::new(
+    if let Err(e) = request.parsed_query() {
+        let mut refusal = Refusal::new(
             StatusCode::BAD_REQUEST,
-            ErrorCode::GraphqlValidationFailed,
-            violation.0,
-        )
-    })?;
-
-    Ok(request)
+            ErrorCode::GraphqlParseFailed,
+            format!("Syntax Error: {}", e.message),
+        );
+        refusal.extra = json!({ "locations": e.locations.iter().map(|l| json!({ "line": l.line, "column": l.column })).collect::<Vec<_>>() });
+        return Err(refusal);
+    }
+    Ok(())
 }
 
 fn persisted_hash(value: &Value) -> Option<String> {

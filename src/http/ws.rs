@@ -81,7 +81,11 @@ pub async fn handler(
                             data.insert(ContextHandle(std::sync::Arc::new(RequestContext::new(
                                 auth, client,
                             ))));
-                            data.insert(Loaders::new(init_state.db()));
+                            // One set of loaders serves the whole connection: no
+                            // caching, or later pushes would show earlier reads.
+                            let mut loaders = Loaders::new(init_state.db());
+                            loaders.disable_caches();
+                            data.insert(loaders);
                             data.insert(init_state.clone());
                             Ok(data)
                         }

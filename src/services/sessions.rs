@@ -14,6 +14,7 @@ use crate::{
         keys::sha256_hex,
         permission::{PermissionSet, UserType},
         request::ClientInfo,
+        session_cache::CachedSession,
         viewer::Viewer,
     },
     error::{AppError, AppResult},
@@ -81,14 +82,15 @@ pub async fn is_live(
     Ok(matches!(found, Some((_, Some(user))) if user.is_active))
 }
 
-/// Resolves verified token claims into a viewer: the session must exist, belong to the
-/// token's user, be unrevoked and unexpired, and the account must be active. `None`
-/// otherwise.
+/// Resolves verified token claims into the live session they name: the session must
+/// exist, belong to the token's user, be unrevoked and unexpired, and the account must be
+/// active. `None` otherwise. Two statements: the session with its account, and the
+/// permissions of the account's roles (none for `ADMIN`, who holds them all).
 pub async fn resolve_viewer(
     conn: &impl ConnectionTrait,
     claims: &Claims,
     now: DateTime<Utc>,
-) -> AppResult<Option<Viewer>> {
+) -> AppResult<Option<CachedSession>> {
     let Some(user_id) = claims.user_id() else {
         return Ok(None);
     };
@@ -120,11 +122,12 @@ pub async fn resolve_viewer(
             permissions.extend_from_json(grant);
         }
     }
-    Ok(Some(Viewer::new(
+    let viewer = Viewer::new(
         user.id,
         session.id,
         user_type,
         permissions,
-        user.organization_name,
-    )))
+        user.organization_name.clone(),
+    );
+    Ok(Some(CachedSession::new(viewer, user, session.expires_at)))
 }

@@ -721,6 +721,7 @@ async fn deactivation_revokes_every_session_at_once() {
 async fn a_page_of_users_with_roles_costs_a_constant_number_of_statements() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.admin_token().await;
+    app.warm(&admin).await;
     let query = "{ users(first: 50) { edges { node { id roles { name } } } } }";
     let measure = || {
         let app = &app;

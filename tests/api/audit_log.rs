@@ -368,6 +368,7 @@ async fn audit_logs_page_forwards_and_backwards() {
 async fn total_count_is_only_counted_when_asked_for() {
     let app = TestApp::spawn().await;
     let (_, admin) = app.admin_token().await;
+    app.warm(&admin).await;
     let statements = |q: &'static str| {
         let app = &app;
         let admin = admin.clone();

@@ -89,6 +89,10 @@ async fn a_revoked_session_stops_its_access_token_at_once() {
     let mut active = session.into_active_model();
     active.revoked_at = Set(Some(Utc::now()));
     active.update(app.state.db()).await.unwrap();
+    // Written straight to the database, not through the API: the change reaches the
+    // session cache (PostgreSQL) with its trigger's notice; wait for it as the API's
+    // own mutations do.
+    app.state.sessions().sync().await;
 
     let r = app.gql_as(&token, ME, json!({})).await;
     assert_eq!(r.only_code(), "UNAUTHENTICATED");
@@ -107,6 +111,7 @@ async fn a_deactivated_account_is_unauthenticated() {
     let mut active = user.into_active_model();
     active.is_active = Set(false);
     active.update(app.state.db()).await.unwrap();
+    app.state.sessions().sync().await;
     let r = app.gql_as(&token, ME, json!({})).await;
     assert_eq!(r.only_code(), "UNAUTHENTICATED");
 }

@@ -1803,6 +1803,8 @@ async fn a_page_of_records_with_relations_costs_the_same_for_5_and_30_records() 
     let d1 = create_doctor(&app, &w.hospital.1, seed_doctor("LIC-1")).await;
     let d2 = create_doctor(&app, &w.other_hospital.1, doctor("Arun", "Mehta", "LIC-2")).await;
     let q = "{ patientRecords(first: 50) { edges { node { doctors { doctor { displayName } } documents { fileName } createdBy { username } } } } }";
+    app.warm(&w.hospital.1).await;
+    app.warm(&w.admin.1).await;
     let mut costs = Vec::new();
     let mut made = 0;
     for batch in [5, 30] {

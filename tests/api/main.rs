@@ -23,6 +23,7 @@ mod platform;
 mod roles;
 mod schema_sdl;
 mod selfservice;
+mod session_cache;
 mod storage;
 mod subscriptions;
 mod system;

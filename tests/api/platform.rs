@@ -253,3 +253,59 @@ async fn graceful_shutdown_stops_the_server() {
         "nothing listens after shutdown"
     );
 }
+
+#[tokio::test]
+async fn response_fields_keep_the_order_of_the_query() {
+    let app = TestApp::spawn().await;
+    let text = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .json(&serde_json::json!({ "query": "{ zulu: __typename alpha: __typename mike: __typename }" }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        text,
+        r#"{"data":{"zulu":"Query","alpha":"Query","mike":"Query"}}"#
+    );
+}
+
+#[tokio::test]
+async fn a_document_seen_before_is_still_checked_for_its_method() {
+    let app = TestApp::spawn().await;
+    // The mutation document parses and passes the limits over POST (it is then kept
+    // parsed); the same text over GET is still refused.
+    let doc = "mutation { logout { success } }";
+    let first = app.gql(doc).await;
+    assert_eq!(first.only_code(), "UNAUTHENTICATED");
+    let again = app.gql(doc).await;
+    assert_eq!(again.only_code(), "UNAUTHENTICATED");
+    let url = format!(
+        "{}/graphql?query={}",
+        app.url, "mutation%20%7B%20logout%20%7B%20success%20%7D%20%7D"
+    );
+    let r = app
+        .client
+        .get(url)
+        .header("apollo-require-preflight", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = into_gql(r).await;
+    assert_eq!(body.only_code(), "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn a_document_over_a_limit_is_refused_every_time() {
+    let app = TestApp::spawn_with(&[("GRAPHQL_MAX_DEPTH", "2")]).await;
+    // Refused documents are never kept as parsed, so a repeat is checked again.
+    for _ in 0..2 {
+        let r = app.gql("{ me { roles { name } } }").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+        assert_eq!(r.only_code(), "GRAPHQL_VALIDATION_FAILED");
+    }
+}

@@ -37,6 +37,11 @@ impl RootAccess for AccountMutation {
             _ => return None,
         })
     }
+
+    /// Everything but signing up and signing in (which change no cached session).
+    fn changes_sessions(field: &str) -> bool {
+        !matches!(field, "register" | "login")
+    }
 }
 
 fn payload(ctx: &Context<'_>, signed: SignedIn) -> async_graphql::Result<AuthPayload> {

@@ -32,6 +32,11 @@ impl RootAccess for AdminMutation {
             _ => return None,
         })
     }
+
+    /// Roles, assignments and accounts are what authentication resolves to.
+    fn changes_sessions(_field: &str) -> bool {
+        true
+    }
 }
 
 /// Administration mutations.

@@ -73,7 +73,7 @@ impl AdminQuery {
         let id = parse_id("id", &id)?;
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(id)
             .await
             .map_err(loader_error)?;

@@ -177,7 +177,7 @@ impl AuditLog {
         };
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(id)
             .await
             .map_err(loader_error)?;

@@ -244,7 +244,7 @@ impl PatientRecord {
     async fn doctors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DoctorAssignment>> {
         let list = ctx
             .loaders()?
-            .assignments_by_patient
+            .assignments_by_patient()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -255,7 +255,7 @@ impl PatientRecord {
     async fn documents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PatientDocument>> {
         let list = ctx
             .loaders()?
-            .documents_by_patient
+            .documents_by_patient()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -270,7 +270,7 @@ async fn load_user(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<
     };
     let user = ctx
         .loaders()?
-        .users
+        .users()
         .load_one(id)
         .await
         .map_err(loader_error)?;
@@ -391,7 +391,7 @@ impl DoctorAssignment {
     async fn patient(&self, ctx: &Context<'_>) -> async_graphql::Result<PatientRecord> {
         let patient = ctx
             .loaders()?
-            .patient_records
+            .patient_records()
             .load_one(self.0.patient_id)
             .await
             .map_err(loader_error)?
@@ -402,7 +402,7 @@ impl DoctorAssignment {
     async fn doctor(&self, ctx: &Context<'_>) -> async_graphql::Result<Doctor> {
         let doctor = ctx
             .loaders()?
-            .doctors
+            .doctors()
             .load_one(self.0.doctor_id)
             .await
             .map_err(loader_error)?

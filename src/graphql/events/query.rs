@@ -11,6 +11,7 @@ use crate::{
         access::{Access, RootAccess},
         context::ContextExt,
         ids::parse_id,
+        loaders::{prefetch, prefetch_lists},
         pagination::{PageArgs, RelayConnection, connection},
         stats::CountBy,
     },
@@ -18,7 +19,7 @@ use crate::{
         events::{
             self as event_service,
             list::{self, EventOrderField, severity_rank},
-            policy::EventRights,
+            policy::{EventRights, GuardedField, field_denied},
         },
         pagination::{Direction, Page},
     },
@@ -118,7 +119,7 @@ impl EventQuery {
                         m.created_at
                     })
                     .await?;
-                finish(page, &ordering)
+                finish(page, &ordering, &rights)
             }
             EventOrderField::EventDate => {
                 let page: Page<events::Model, NaiveDate> =
@@ -126,7 +127,7 @@ impl EventQuery {
                         m.event_date
                     })
                     .await?;
-                finish(page, &ordering)
+                finish(page, &ordering, &rights)
             }
             EventOrderField::Severity => {
                 let page: Page<events::Model, i32> =
@@ -134,13 +135,14 @@ impl EventQuery {
                         severity_rank(m.severity)
                     })
                     .await?;
-                finish(page, &ordering)
+                finish(page, &ordering, &rights)
             }
         };
+        prefetch_relations(ctx, &models).await?;
         let others: Vec<i32> = models
             .iter()
-            .filter(|(_, patient)| *patient != viewer.user_id)
-            .map(|(id, _)| *id)
+            .filter(|m| m.patient_id != viewer.user_id)
+            .map(|m| m.id)
             .collect();
         event_service::audit_view(state, viewer, &others, &ctx.request_context().client).await?;
         Ok(connection)
@@ -172,15 +174,58 @@ impl EventQuery {
     }
 }
 
-/// The connection of a page, and the (id, patient) of its rows for the view audit.
+/// The keys of a listed event that its relations are loaded by.
+struct EventKeys {
+    id: i32,
+    patient_id: i32,
+    reviewed_by: Option<i32>,
+    /// Whether the viewer may see `patient` (otherwise it is not loaded).
+    patient_visible: bool,
+}
+
+/// The connection of a page, and the keys of its rows (relations, view audit).
 fn finish<V: serde::Serialize>(
     page: Page<events::Model, V>,
     ordering: &crate::services::pagination::Ordering,
-) -> (Vec<(i32, i32)>, RelayConnection<AdverseEvent>) {
-    let ids = page
+    rights: &EventRights,
+) -> (Vec<EventKeys>, RelayConnection<AdverseEvent>) {
+    let keys = page
         .items
         .iter()
-        .map(|(_, m)| (m.id, m.patient_id))
+        .map(|(_, m)| EventKeys {
+            id: m.id,
+            patient_id: m.patient_id,
+            reviewed_by: m.reviewed_by,
+            patient_visible: field_denied(rights, m, GuardedField::Patient).is_none(),
+        })
         .collect();
-    (ids, connection(page, ordering, AdverseEvent::from))
+    (keys, connection(page, ordering, AdverseEvent::from))
+}
+
+/// Loads the relations the selection asks for (`patient`, `reviewedBy`, `attachments`)
+/// for the whole page at once, one statement each, before the nodes resolve.
+async fn prefetch_relations(ctx: &Context<'_>, rows: &[EventKeys]) -> async_graphql::Result<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let loaders = ctx.loaders()?;
+    let mut users = Vec::new();
+    if node.field("patient").exists() {
+        users.extend(
+            rows.iter()
+                .filter(|r| r.patient_visible)
+                .map(|r| r.patient_id),
+        );
+    }
+    if node.field("reviewedBy").exists() {
+        users.extend(rows.iter().filter_map(|r| r.reviewed_by));
+    }
+    let attachments = async {
+        if node.field("attachments").exists() {
+            let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+            prefetch_lists(loaders.attachments_by_event(), &ids).await
+        } else {
+            Ok(())
+        }
+    };
+    futures_util::try_join!(prefetch(loaders.users(), &users), attachments)?;
+    Ok(())
 }

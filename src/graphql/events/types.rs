@@ -284,7 +284,7 @@ impl AdverseEvent {
         };
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(id)
             .await
             .map_err(loader_error)?;
@@ -295,7 +295,7 @@ impl AdverseEvent {
     async fn patient(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(self.0.patient_id)
             .await
             .map_err(loader_error)?;
@@ -305,7 +305,7 @@ impl AdverseEvent {
     async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventAttachment>> {
         let list = ctx
             .loaders()?
-            .attachments_by_event
+            .attachments_by_event()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?

@@ -26,6 +26,11 @@ impl RootAccess for OtpMutation {
             _ => return None,
         })
     }
+
+    /// Verifying marks the account verified; a reset revokes every session.
+    fn changes_sessions(field: &str) -> bool {
+        matches!(field, "verifyOtp" | "resetPassword")
+    }
 }
 
 fn target(phone_number: Option<&str>, email: Option<&str>) -> Result<OtpTarget, AppError> {

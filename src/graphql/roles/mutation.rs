@@ -41,6 +41,11 @@ impl RootAccess for RoleMutation {
             _ => return None,
         })
     }
+
+    /// Roles, assignments and accounts are what authentication resolves to.
+    fn changes_sessions(_field: &str) -> bool {
+        true
+    }
 }
 
 /// Parses the two ids of an assignment input, reporting both when both are malformed.

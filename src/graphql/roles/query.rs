@@ -52,7 +52,7 @@ impl RoleQuery {
         let id = parse_id("id", &id)?;
         let role = ctx
             .loaders()?
-            .roles
+            .roles()
             .load_one(id)
             .await
             .map_err(loader_error)?;
@@ -69,7 +69,7 @@ impl RoleQuery {
         let user_id = parse_id("userId", &user_id)?;
         PRIVATE_USER_FIELDS.check_self_or(&ctx.request_context().auth, user_id)?;
         ctx.loaders()?
-            .users
+            .users()
             .load_one(user_id)
             .await
             .map_err(loader_error)?

@@ -74,7 +74,7 @@ impl UserRole {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(self.0.user_id)
             .await
             .map_err(loader_error)?
@@ -86,7 +86,7 @@ impl UserRole {
     async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Role> {
         let role = ctx
             .loaders()?
-            .roles
+            .roles()
             .load_one(self.0.role_id)
             .await
             .map_err(loader_error)?
@@ -101,7 +101,7 @@ impl UserRole {
         };
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(id)
             .await
             .map_err(loader_error)?;

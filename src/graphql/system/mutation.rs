@@ -23,6 +23,11 @@ impl RootAccess for SystemMutation {
             _ => return None,
         })
     }
+
+    /// Deleting an account ends its sessions.
+    fn changes_sessions(field: &str) -> bool {
+        field == "deleteUnverifiedUser"
+    }
 }
 
 /// Administrator mutations on pending accounts.

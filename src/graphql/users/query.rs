@@ -33,7 +33,7 @@ impl UserQuery {
         let viewer = ctx.viewer()?;
         let user = ctx
             .loaders()?
-            .users
+            .users()
             .load_one(viewer.user_id)
             .await
             .map_err(loader_error)?

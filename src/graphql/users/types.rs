@@ -122,7 +122,7 @@ impl User {
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Role>>> {
         let roles = ctx
             .loaders()?
-            .roles_by_user
+            .roles_by_user()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?
@@ -140,7 +140,7 @@ impl User {
             .map(|v| v.session_id);
         let sessions = ctx
             .loaders()?
-            .sessions_by_user
+            .sessions_by_user()
             .load_one(self.0.id)
             .await
             .map_err(loader_error)?

@@ -219,22 +219,26 @@ pub async fn create(
     active.status = Set(EventStatus::Draft);
     active.created_at = Set(now);
     active.updated_at = Set(now);
-    let txn = crate::db::begin_write(state.db()).await?;
-    let event = active.insert(&txn).await?;
-    audit::record(
-        &txn,
+    // The audit details come from the validated input (the same values are stored).
+    let details = match (&active.title, &active.severity) {
+        (sea_orm::ActiveValue::Set(title), sea_orm::ActiveValue::Set(severity)) => {
+            json!({ "title": title, "severity": severity.as_str() })
+        }
+        _ => json!({}),
+    };
+    audit::insert_audited(
+        state.db(),
+        active,
         AuditEntry {
             user_id: Some(viewer.user_id),
             action: AuditAction::Create,
             resource_type: "adverse_event",
-            resource_id: Some(event.id.to_string()),
-            details: json!({ "title": event.title, "severity": event.severity.as_str() }),
+            resource_id: None,
+            details,
             client,
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(event)
+    .await
 }
 
 /// Loads an event the viewer may see: `NOT_FOUND` when it does not exist, `FORBIDDEN`

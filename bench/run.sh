@@ -37,6 +37,8 @@
 #   BENCH_PORT=18480    the server's port
 #   BENCH_REDIS_URL     when set, the rate limiter uses Redis (REDIS_URL) as replicas would
 #   BENCH_RUST_LOG      RUST_LOG of the server (unset: the production default, info)
+#   BENCH_SERVER_ENV    more NAME=value settings for the server, space-separated (e.g.
+#                       "DATABASE_MAX_CONNECTIONS=32"), to compare a setting's effect
 #   BENCH_KEEP_DB=1     keep the database (and private cluster) for inspection
 #   BENCH_PERF=1        after the measured runs of each workload, one more run at the
 #                       highest connection count under `perf record -e cpu-clock` (not in
@@ -232,6 +234,7 @@ server_env() {
     AUTH_RATE_LIMIT_PER_MINUTE=1000000000 AUTH_TARGET_RATE_LIMIT_PER_MINUTE=1000000000 \
     ${BENCH_REDIS_URL:+REDIS_URL=$BENCH_REDIS_URL REDIS_KEY_PREFIX=rk_bench_$TS} \
     ${BENCH_RUST_LOG:+RUST_LOG=$BENCH_RUST_LOG} \
+    ${BENCH_SERVER_ENV:-} \
     "$@"
 }
 

@@ -67,6 +67,9 @@ struct Inner {
     /// The executable schema. It does not hold the state (requests carry it as data),
     /// so there is no reference cycle and dropping the state closes the pool.
     schema: AppSchema,
+    /// The same schema without async-graphql's per-request validation rules, for
+    /// documents that already passed them (see `http::graphql::ParsedDocument`).
+    fast_schema: AppSchema,
 }
 
 impl std::fmt::Debug for AppState {
@@ -92,6 +95,7 @@ impl AppState {
         // enough to use every core for a login burst, each thread with its one 19 MiB.
         let hashers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let schema = crate::graphql::schema::build_schema(&config);
+        let fast_schema = crate::graphql::schema::build_prevalidated_schema(&config);
         let config_uploads = config.max_concurrent_uploads;
         let upload_permits = Arc::new(tokio::sync::Semaphore::new(config_uploads));
         let notifier = Notifier::try_from_config(&config)
@@ -113,6 +117,7 @@ impl AppState {
             multipart_permits: Arc::new(tokio::sync::Semaphore::new(config_uploads)),
             storage,
             schema,
+            fast_schema,
         })))
     }
 
@@ -194,6 +199,11 @@ impl AppState {
     /// The executable schema.
     pub fn schema(&self) -> &AppSchema {
         &self.0.schema
+    }
+
+    /// The schema for documents that already passed validation.
+    pub fn fast_schema(&self) -> &AppSchema {
+        &self.0.fast_schema
     }
 
     /// Turns an access token into the request's authentication outcome.

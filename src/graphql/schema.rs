@@ -112,14 +112,36 @@ fn builder()
 /// Builds the schema. Limits are enforced by `graphql::limits` in the HTTP layer (with
 /// GraphQL Armor's counting), not by async-graphql's own checks.
 pub fn build_schema(config: &Config) -> AppSchema {
-    let mut builder = builder();
+    configured(builder(), config).finish()
+}
+
+/// [`build_schema`] in async-graphql's `Fast` validation mode: only fragment cycles,
+/// uploads and the complexity/depth counts are checked. For documents that already
+/// passed full validation with the same operation and no variables (the HTTP layer
+/// decides), where the full rules can only pass again.
+pub fn build_prevalidated_schema(config: &Config) -> AppSchema {
+    configured(
+        builder().validation_mode(async_graphql::ValidationMode::Fast),
+        config,
+    )
+    .finish()
+}
+
+fn configured(
+    mut builder: async_graphql::SchemaBuilder<
+        Guarded<Query>,
+        Guarded<Mutation>,
+        Guarded<Subscription>,
+    >,
+    config: &Config,
+) -> async_graphql::SchemaBuilder<Guarded<Query>, Guarded<Mutation>, Guarded<Subscription>> {
     if !config.graphql_introspection {
         builder = builder.disable_introspection();
     }
     if config.is_production() {
         builder = builder.disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL of the schema (`rakshaayan schema`, `schema.graphql`).

@@ -79,7 +79,27 @@ pub type PersistedQueries = SharedLru<String>;
 /// documents over and over, and parsing is the dearest step before execution. A hit is
 /// exactly a text that passed before (the limits are fixed per process), so it skips
 /// both.
-pub type ParsedDocuments = SharedLru<Arc<ExecutableDocument>>;
+pub type ParsedDocuments = SharedLru<Arc<ParsedDocument>>;
+
+/// A document kept parsed, and whether it has passed full validation.
+pub struct ParsedDocument {
+    doc: ExecutableDocument,
+    /// Set (to the operation name it ran with) once the document passed async-graphql's
+    /// full validation in a request without variables. The rules depend only on the
+    /// document, the operation and the variables, so the same document and operation
+    /// without variables pass again: such requests run on the schema that skips them
+    /// ([`AppState::fast_schema`]).
+    validated: std::sync::OnceLock<Option<String>>,
+}
+
+/// What [`prepare`] hands to execution.
+struct Prepared {
+    request: Request,
+    /// The operation that runs is a query.
+    is_query: bool,
+    /// The cache entry of the document, when it is kept.
+    document: Option<Arc<ParsedDocument>>,
+}
 
 /// Only documents up to this many bytes are kept, which bounds the cache's memory (with
 /// [`PARSED_DOCUMENTS`] entries) whatever clients send.
@@ -352,7 +372,11 @@ async fn run_batch(
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         match prepare(state, request, &method) {
-            Ok((request, is_query)) => {
+            Ok(Prepared {
+                request,
+                is_query,
+                document,
+            }) => {
                 let mut loaders = Loaders::new(state.db());
                 if is_query {
                     // The viewer's own account came with the session: `me` and the
@@ -367,11 +391,30 @@ async fn run_batch(
                     // A mutation may change what a loader read earlier in the operation.
                     loaders.disable_caches();
                 }
+                let no_variables = request.variables.is_empty();
+                let operation = request.operation_name.clone();
+                let validated = no_variables
+                    && document
+                        .as_ref()
+                        .and_then(|d| d.validated.get())
+                        .is_some_and(|name| *name == operation);
                 let request = request
                     .data(state.clone())
                     .data(ContextHandle(context.clone()))
                     .data(loaders);
-                let mut response = state.schema().execute(request).await;
+                let mut response = if validated {
+                    state.fast_schema().execute(request).await
+                } else {
+                    let response = state.schema().execute(request).await;
+                    // Data (even partial) means validation passed.
+                    if no_variables
+                        && response.data != Value::Null
+                        && let Some(document) = &document
+                    {
+                        let _ = document.validated.set(operation);
+                    }
+                    response
+                };
                 normalise_error_codes(&mut response);
                 responses.push(response);
             }
@@ -430,11 +473,7 @@ async fn run_batch(
 
 /// Everything that can refuse a request before execution. Returns the request (parsed)
 /// and whether the operation it runs is a query.
-fn prepare(
-    state: &AppState,
-    mut request: Request,
-    method: &Method,
-) -> Result<(Request, bool), Refusal> {
+fn prepare(state: &AppState, mut request: Request, method: &Method) -> Result<Prepared, Refusal> {
     let limits = &state.config().graphql_limits;
 
     if let Some(persisted) = request.extensions.remove("persistedQuery") {
@@ -471,10 +510,10 @@ fn prepare(
         }
     }
 
-    let cached = state.parsed_documents().get(&request.query);
+    let mut cached = state.parsed_documents().get(&request.query);
     let fresh = cached.is_none();
-    match cached {
-        Some(doc) => request.set_parsed_query(doc.as_ref().clone()),
+    match &cached {
+        Some(entry) => request.set_parsed_query(entry.doc.clone()),
         None => parse(state, &mut request)?,
     }
     let operation_name = request.operation_name.clone();
@@ -518,13 +557,25 @@ fn prepare(
                 violation.0,
             )
         })?;
-        let keep = (query_len <= MAX_CACHED_DOCUMENT_BYTES).then(|| Arc::new(doc.clone()));
-        if let Some(doc) = keep {
-            state.parsed_documents().put(request.query.clone(), doc);
+        let keep = (query_len <= MAX_CACHED_DOCUMENT_BYTES).then(|| {
+            Arc::new(ParsedDocument {
+                doc: doc.clone(),
+                validated: std::sync::OnceLock::new(),
+            })
+        });
+        if let Some(entry) = keep {
+            state
+                .parsed_documents()
+                .put(request.query.clone(), entry.clone());
+            cached = Some(entry);
         }
     }
 
-    Ok((request, is_query))
+    Ok(Prepared {
+        request,
+        is_query,
+        document: cached,
+    })
 }
 
 /// Checks the size of a document not seen before and parses it.

@@ -309,3 +309,26 @@ async fn a_document_over_a_limit_is_refused_every_time() {
         assert_eq!(r.only_code(), "GRAPHQL_VALIDATION_FAILED");
     }
 }
+
+#[tokio::test]
+async fn a_validated_document_is_validated_again_when_it_brings_variables() {
+    let app = TestApp::spawn().await;
+    let doc = "query($s: String) { helpTopics(search: $s) { question } }";
+    let body =
+        |variables: serde_json::Value| serde_json::json!({ "query": doc, "variables": variables });
+    // Passes full validation once without variables...
+    let first = app.post_json(body(serde_json::json!({}))).await;
+    assert!(first.errors().is_empty(), "{:?}", first.body);
+    // ...and a wrong variable for it is still a validation error, not an execution one.
+    let wrong = app.post_json(body(serde_json::json!({ "s": 5 }))).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{:?}", wrong.body);
+    assert_eq!(wrong.only_code(), "GRAPHQL_VALIDATION_FAILED");
+    let again = app.post_json(body(serde_json::json!({}))).await;
+    assert_eq!(again.body, first.body);
+    // A document that fails validation fails every time.
+    for _ in 0..2 {
+        let r = app.gql("{ noSuchField }").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.only_code(), "GRAPHQL_VALIDATION_FAILED");
+    }
+}

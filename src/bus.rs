@@ -118,6 +118,8 @@ enum Transport {
     Postgres {
         db: DatabaseConnection,
         listener: AbortHandle,
+        /// Told when the listener stops for good (no more notices: cache off).
+        sessions: SessionCache,
     },
 }
 
@@ -125,8 +127,12 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // An `App` that is built but never served (or a state dropped without a
         // shutdown) must not leave its listener reconnecting forever.
-        if let Transport::Postgres { listener, .. } = &self.transport {
+        if let Transport::Postgres {
+            listener, sessions, ..
+        } = &self.transport
+        {
             listener.abort();
+            sessions.lost();
         }
     }
 }
@@ -189,13 +195,14 @@ impl Bus {
             listener,
             database_url.to_owned(),
             local.clone(),
-            sessions,
+            sessions.clone(),
         ));
         Ok(Self(Arc::new(Inner {
             local,
             transport: Transport::Postgres {
                 db,
                 listener: task.abort_handle(),
+                sessions,
             },
         })))
     }
@@ -289,8 +296,13 @@ impl Bus {
     /// Stops the PostgreSQL listener task (at shutdown; idempotent). Subscribers then
     /// receive nothing more; publishing still works. A no-op on SQLite.
     pub fn stop(&self) {
-        if let Transport::Postgres { listener, .. } = &self.0.transport {
+        if let Transport::Postgres {
+            listener, sessions, ..
+        } = &self.0.transport
+        {
             listener.abort();
+            // Nothing will invalidate the session cache any more.
+            sessions.lost();
         }
     }
 }

@@ -349,19 +349,7 @@ async fn run_batch(
     };
     let (auth, session) = match authenticated {
         Ok(found) => found,
-        Err(err) => {
-            let gql: async_graphql::Error = err.into();
-            let extra = gql
-                .extensions
-                .and_then(|e| serde_json::to_value(e).ok())
-                .unwrap_or_else(|| json!({}));
-            return error_response_with(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::InternalServerError,
-                &gql.message,
-                extra,
-            );
-        }
+        Err(err) => return internal_response(err),
     };
     let authenticated = matches!(auth, Auth::Viewer(_));
     let mut context = RequestContext::new(auth, client);
@@ -442,20 +430,7 @@ async fn run_batch(
     };
     let mut http = match body {
         Ok(body) => json_bytes_response(status, body),
-        Err(e) => {
-            let err = AppError::internal("serialising a GraphQL response", e);
-            let gql: async_graphql::Error = err.into();
-            let extra = gql
-                .extensions
-                .and_then(|e| serde_json::to_value(e).ok())
-                .unwrap_or_else(|| json!({}));
-            error_response_with(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::InternalServerError,
-                &gql.message,
-                extra,
-            )
-        }
+        Err(e) => internal_response(AppError::internal("serialising a GraphQL response", e)),
     };
     let h = http.headers_mut();
     if authenticated {
@@ -469,6 +444,22 @@ async fn run_batch(
         }
     }
     http
+}
+
+/// A 500 for an error outside execution, with the code, generic message and correlation
+/// id the error carries (its detail is logged, never sent).
+fn internal_response(err: AppError) -> HttpResponse {
+    let gql: async_graphql::Error = err.into();
+    let extra = gql
+        .extensions
+        .and_then(|e| serde_json::to_value(e).ok())
+        .unwrap_or_else(|| json!({}));
+    error_response_with(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::InternalServerError,
+        &gql.message,
+        extra,
+    )
 }
 
 /// Everything that can refuse a request before execution. Returns the request (parsed)

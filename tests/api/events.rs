@@ -1022,3 +1022,29 @@ async fn event_queries_can_use_an_index_on_postgres() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_audit_row_of_a_new_report_names_it_its_author_and_what_was_reported() {
+    // On PostgreSQL the event and its audit row are one statement; on SQLite one
+    // transaction: either way the row must describe exactly this event.
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = create(&app, &w.patient.1, seed_event()).await;
+    let rows: Vec<_> = auth_audit_logs::Entity::find()
+        .all(app.state.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| {
+            a.resource_type == "adverse_event" && a.action == entity::enums::AuditAction::Create
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "one audit row per created event: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row.resource_id.as_deref(), Some(id.as_str()));
+    assert_eq!(row.user_id, Some(w.patient.0));
+    assert_eq!(
+        row.details,
+        json!({ "title": "Device malfunction", "severity": "moderate" })
+    );
+}

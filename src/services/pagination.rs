@@ -146,6 +146,33 @@ where
     E::Model: Sync,
     V: Into<Value> + Clone,
 {
+    fetch_rows(
+        conn,
+        select,
+        ordering,
+        request,
+        position_of,
+        async |window| window.all(conn).await,
+    )
+    .await
+}
+
+/// [`fetch`] with the rows of the page read by `rows` (given the ordered, limited
+/// statement): for lists that read fewer columns than the entity has, into their own
+/// row type `M`.
+pub async fn fetch_rows<E, V, M>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    ordering: &Ordering,
+    request: PageRequest<V>,
+    position_of: impl Fn(&M) -> Position<V>,
+    rows: impl AsyncFnOnce(Select<E>) -> Result<Vec<M>, sea_orm::DbErr>,
+) -> AppResult<Page<M, V>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    V: Into<Value> + Clone,
+{
     let total_count = if request.count_total {
         Some(select.clone().count(conn).await?)
     } else {
@@ -164,12 +191,13 @@ where
         Take::First(n) => (forward, n),
         Take::Last(n) => (forward.reversed(), n),
     };
-    let mut rows = window
-        .order_by(ordering.sort.clone(), walk.order())
-        .order_by(ordering.id.clone(), walk.order())
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = rows(
+        window
+            .order_by(ordering.sort.clone(), walk.order())
+            .order_by(ordering.id.clone(), walk.order())
+            .limit(limit + 1),
+    )
+    .await?;
     let more_in_window = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     if matches!(request.take, Take::Last(_)) {

@@ -1048,3 +1048,105 @@ async fn the_audit_row_of_a_new_report_names_it_its_author_and_what_was_reported
         json!({ "title": "Device malfunction", "severity": "moderate" })
     );
 }
+
+/// Every field of `AdverseEvent`.
+const EVENT_FIELDS: &str = "fragment All on AdverseEvent { id title description severity status
+    deviceName deviceCategory manufacturer modelNumber serialNumber eventDate eventLocation
+    symptoms treatmentReceived outcome witnesses additionalNotes
+    supportingDocuments { fileName fileType fileSize } reviewNote reviewedAt
+    reviewedBy { username } patient { username } attachments { id fileName }
+    createdAt updatedAt }";
+
+#[tokio::test]
+async fn list_pages_read_only_the_selected_columns_and_agree_with_single_reads() {
+    // A page reads the columns its selection needs; whatever the selection (every
+    // field, a few, through fragments and aliases), each value must be the stored one.
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let approved = event_in(&app, &w, "approved").await;
+    let mut sparse = seed_event();
+    for key in [
+        "modelNumber",
+        "serialNumber",
+        "treatmentReceived",
+        "outcome",
+        "witnesses",
+        "additionalNotes",
+    ] {
+        sparse.as_object_mut().unwrap().remove(key);
+    }
+    sparse["title"] = json!("Sparse report");
+    sparse["supportingDocuments"] =
+        json!([{ "fileName": "scan.pdf", "fileType": "DOCUMENT", "fileSize": 1234 }]);
+    let draft = create(&app, &w.patient.1, sparse).await;
+
+    let list = format!(
+        "query {{ adverseEvents(first: 10) {{ edges {{ node {{ ...All }} }} }} }} {EVENT_FIELDS}"
+    );
+    let one = format!("query($id: ID!) {{ adverseEvent(id: $id) {{ ...All }} }} {EVENT_FIELDS}");
+    for token in [&w.patient.1, &w.coordinator.1, &w.admin.1] {
+        let page = app.gql_as(token, &list, json!({})).await;
+        let edges = page.data()["adverseEvents"]["edges"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let visible: Vec<&str> = edges
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap())
+            .collect();
+        for id in [&approved, &draft] {
+            if token == &w.coordinator.1 && id == &draft {
+                assert!(
+                    !visible.contains(&id.as_str()),
+                    "drafts are the patient's own"
+                );
+                continue;
+            }
+            let node = edges
+                .iter()
+                .map(|e| &e["node"])
+                .find(|n| n["id"] == json!(id))
+                .unwrap_or_else(|| panic!("{id} listed: {}", page.body));
+            let single = app.gql_as(token, &one, json!({ "id": id })).await;
+            assert_eq!(
+                node,
+                &single.data()["adverseEvent"],
+                "list and single read agree"
+            );
+        }
+    }
+    // Spot checks that the single read is itself right, so agreeing means correct.
+    let r = app
+        .gql_as(&w.patient.1, &one, json!({ "id": approved }))
+        .await;
+    let e = &r.data()["adverseEvent"];
+    assert_eq!(e["description"], "Stopped working.");
+    assert_eq!(e["witnesses"], "Nurse present");
+    assert_eq!(e["reviewNote"], "ok");
+    assert_eq!(e["reviewedBy"]["username"], "coordinator");
+    assert!(e["reviewedAt"].is_string() && e["updatedAt"].is_string());
+    let r = app.gql_as(&w.patient.1, &one, json!({ "id": draft })).await;
+    let e = &r.data()["adverseEvent"];
+    assert_eq!(e["supportingDocuments"][0]["fileName"], "scan.pdf");
+    assert!(e["modelNumber"].is_null() && e["outcome"].is_null() && e["reviewNote"].is_null());
+
+    // Narrow selections through an alias, an inline fragment and a named fragment.
+    let q = "query { adverseEvents(first: 10, orderBy: { field: CREATED_AT, direction: ASC }) {
+        edges { node { title ... on AdverseEvent { d: description } ...Loc } } } }
+        fragment Loc on AdverseEvent { eventLocation symptoms }";
+    let r = app.gql_as(&w.patient.1, q, json!({})).await;
+    let nodes: Vec<Value> = r.data()["adverseEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    assert_eq!(nodes.len(), 2, "{}", r.body);
+    for node in &nodes {
+        assert_eq!(node["d"], "Stopped working.");
+        assert_eq!(node["eventLocation"], "Mumbai Hospital");
+        assert_eq!(node["symptoms"], "Incorrect readings");
+    }
+    assert_eq!(nodes[0]["title"], "Device malfunction");
+    assert_eq!(nodes[1]["title"], "Sparse report");
+}

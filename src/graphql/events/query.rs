@@ -18,7 +18,7 @@ use crate::{
     services::{
         events::{
             self as event_service,
-            list::{self, EventOrderField, severity_rank},
+            list::{self, EventColumns, EventOrderField, severity_rank},
             policy::{EventRights, GuardedField, field_denied},
         },
         pagination::{Direction, Page},
@@ -111,30 +111,43 @@ impl EventQuery {
             before,
         };
         let db = state.db();
+        let columns = list_columns(ctx);
         // The sort value's type differs per ordering; each branch pages with its own.
         let (models, connection) = match field {
             EventOrderField::CreatedAt => {
-                let page: Page<events::Model, DateTime<Utc>> =
-                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
-                        m.created_at
-                    })
-                    .await?;
+                let page: Page<events::Model, DateTime<Utc>> = list::page(
+                    db,
+                    select,
+                    &ordering,
+                    args.request(ctx, &ordering)?,
+                    &columns,
+                    |m| m.created_at,
+                )
+                .await?;
                 finish(page, &ordering, &rights)
             }
             EventOrderField::EventDate => {
-                let page: Page<events::Model, NaiveDate> =
-                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
-                        m.event_date
-                    })
-                    .await?;
+                let page: Page<events::Model, NaiveDate> = list::page(
+                    db,
+                    select,
+                    &ordering,
+                    args.request(ctx, &ordering)?,
+                    &columns,
+                    |m| m.event_date,
+                )
+                .await?;
                 finish(page, &ordering, &rights)
             }
             EventOrderField::Severity => {
-                let page: Page<events::Model, i32> =
-                    list::page(db, select, &ordering, args.request(ctx, &ordering)?, |m| {
-                        severity_rank(m.severity)
-                    })
-                    .await?;
+                let page: Page<events::Model, i32> = list::page(
+                    db,
+                    select,
+                    &ordering,
+                    args.request(ctx, &ordering)?,
+                    &columns,
+                    |m| severity_rank(m.severity),
+                )
+                .await?;
                 finish(page, &ordering, &rights)
             }
         };
@@ -172,6 +185,27 @@ impl EventQuery {
             by_month: counts(stats.by_month, false),
         })
     }
+}
+
+/// The columns a page must read for the node fields the client selected (fragments
+/// included; `@skip`/`@include` are not evaluated, so a skipped field only costs its
+/// column). A field [`AdverseEvent::columns_of`] does not know reads every column.
+fn list_columns(ctx: &Context<'_>) -> EventColumns {
+    let mut columns = EventColumns::keys();
+    for node in ctx
+        .look_ahead()
+        .field("edges")
+        .field("node")
+        .selection_fields()
+    {
+        for field in node.selection_set() {
+            match AdverseEvent::columns_of(field.name()) {
+                Some(more) => columns.add(more),
+                None => return EventColumns::all(),
+            }
+        }
+    }
+    columns
 }
 
 /// The keys of a listed event that its relations are loaded by.

@@ -182,6 +182,40 @@ impl Guard for EventFieldGuard<'_> {
 /// A medical-device adverse-event report.
 pub struct AdverseEvent(pub events::Model);
 
+impl AdverseEvent {
+    /// The stored columns the field `name` of this type resolves from, besides the keys
+    /// every list reads ([`EventColumns::keys`]); `None` for a field this table does not
+    /// know, which makes a list read every column. Keep it next to the resolvers below:
+    /// a field resolved from a column missing here would see a placeholder.
+    ///
+    /// [`EventColumns::keys`]: crate::services::events::list::EventColumns::keys
+    pub fn columns_of(name: &str) -> Option<&'static [events::Column]> {
+        use events::Column as C;
+        Some(match name {
+            // From the keys alone (`patient`, `reviewedBy`, `attachments` load by them).
+            "id" | "severity" | "status" | "manufacturer" | "eventDate" | "createdAt"
+            | "patient" | "reviewedBy" | "attachments" | "__typename" => &[],
+            "title" => &[C::Title],
+            "description" => &[C::Description],
+            "deviceName" => &[C::DeviceName],
+            "deviceCategory" => &[C::DeviceCategory],
+            "modelNumber" => &[C::ModelNumber],
+            "serialNumber" => &[C::SerialNumber],
+            "eventLocation" => &[C::EventLocation],
+            "symptoms" => &[C::Symptoms],
+            "treatmentReceived" => &[C::TreatmentReceived],
+            "outcome" => &[C::Outcome],
+            "witnesses" => &[C::Witnesses],
+            "additionalNotes" => &[C::AdditionalNotes],
+            "supportingDocuments" => &[C::SupportingDocuments],
+            "reviewNote" => &[C::ReviewNote],
+            "reviewedAt" => &[C::ReviewedAt],
+            "updatedAt" => &[C::UpdatedAt],
+            _ => return None,
+        })
+    }
+}
+
 impl From<events::Model> for AdverseEvent {
     fn from(model: events::Model) -> Self {
         Self(model)
@@ -594,4 +628,40 @@ pub struct AdverseEventStats {
     pub by_manufacturer: Vec<CountBy>,
     /// Per event month (`YYYY-MM`).
     pub by_month: Vec<CountBy>,
+}
+
+#[cfg(test)]
+mod column_map_tests {
+    use super::AdverseEvent;
+
+    /// Every field of `AdverseEvent` in the published schema has its columns listed, so
+    /// a list selecting it reads no more than it needs (an unlisted field would still be
+    /// correct, by reading every column, but this test makes the omission visible).
+    #[test]
+    fn every_adverse_event_field_names_its_columns() {
+        let sdl = include_str!("../../../schema.graphql");
+        let body = sdl
+            .split("\ntype AdverseEvent {")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}").next())
+            .expect("schema.graphql has type AdverseEvent");
+        // Field lines, outside the `"""` description blocks.
+        let mut in_description = false;
+        let mut fields = Vec::new();
+        for line in body.lines().map(str::trim) {
+            if line == "\"\"\"" {
+                in_description = !in_description;
+            } else if !in_description && !line.is_empty() && !line.starts_with('"') {
+                fields.extend(line.split([':', '(']).next());
+            }
+        }
+        assert!(fields.len() >= 25, "parsed the fields: {fields:?}");
+        for field in fields {
+            assert!(
+                AdverseEvent::columns_of(field).is_some(),
+                "AdverseEvent::columns_of does not know `{field}`"
+            );
+        }
+        assert!(AdverseEvent::columns_of("noSuchField").is_none());
+    }
 }

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, IntoSimpleExpr,
-    QueryFilter, QuerySelect, Select,
+    QueryFilter, QuerySelect, QueryTrait, Select,
     sea_query::{Expr, Func},
 };
 
@@ -187,21 +187,154 @@ pub fn ordering(field: EventOrderField, direction: Direction) -> Ordering {
     }
 }
 
-/// One page, in an ordering whose sort value has type `V`.
+/// The stored columns a list page reads. Always the keys that cursors, the visibility
+/// rules, field guards and relations work from; besides them only what the client
+/// selected, so a page of titles does not carry every report's free text out of the
+/// database and through the decoder. A model read this way holds empty placeholders in
+/// the columns left out: only the fields the columns were chosen for may be resolved
+/// from it.
+#[derive(Debug, Clone)]
+pub struct EventColumns(Vec<events::Column>);
+
+impl EventColumns {
+    /// What every page reads: id, owner, status, severity, manufacturer, the sort
+    /// values and the reviewer.
+    pub fn keys() -> Self {
+        use events::Column as C;
+        Self(vec![
+            C::Id,
+            C::PatientId,
+            C::Status,
+            C::Severity,
+            C::Manufacturer,
+            C::EventDate,
+            C::CreatedAt,
+            C::ReviewedBy,
+        ])
+    }
+
+    /// Every column (a full model).
+    pub fn all() -> Self {
+        use sea_orm::Iterable;
+        Self(events::Column::iter().collect())
+    }
+
+    /// Reads `columns` too.
+    pub fn add(&mut self, columns: &[events::Column]) {
+        for column in columns {
+            // `Column` has no `PartialEq`; its discriminant identifies it.
+            if !self.0.iter().any(|c| *c as u8 == *column as u8) {
+                self.0.push(*column);
+            }
+        }
+    }
+
+    /// The columns, in the order they are selected.
+    pub fn columns(&self) -> &[events::Column] {
+        &self.0
+    }
+
+    /// The rows of `select` (ordered and limited), reading only these columns.
+    async fn rows(
+        &self,
+        conn: &impl ConnectionTrait,
+        select: Select<events::Entity>,
+    ) -> Result<Vec<events::Model>, sea_orm::DbErr> {
+        let statement = select
+            .select_only()
+            .columns(self.0.iter().copied())
+            .build(conn.get_database_backend());
+        conn.query_all_raw(statement)
+            .await?
+            .iter()
+            .map(|row| self.decode(row))
+            .collect()
+    }
+
+    /// A model from a row of these columns, by position; the rest are placeholders.
+    fn decode(&self, row: &sea_orm::QueryResult) -> Result<events::Model, sea_orm::DbErr> {
+        use events::Column as C;
+        let mut m = events::Model {
+            id: 0,
+            patient_id: 0,
+            title: String::new(),
+            description: String::new(),
+            severity: Severity::Mild,
+            status: EventStatus::Draft,
+            device_name: String::new(),
+            device_category: String::new(),
+            manufacturer: String::new(),
+            model_number: None,
+            serial_number: None,
+            event_date: NaiveDate::default(),
+            event_location: String::new(),
+            symptoms: String::new(),
+            treatment_received: None,
+            outcome: None,
+            witnesses: None,
+            additional_notes: None,
+            supporting_documents: serde_json::Value::Array(Vec::new()),
+            review_note: None,
+            created_at: DateTime::<Utc>::default(),
+            updated_at: DateTime::<Utc>::default(),
+            reviewed_by: None,
+            reviewed_at: None,
+        };
+        for (i, column) in self.0.iter().enumerate() {
+            match column {
+                C::Id => m.id = row.try_get_by_index(i)?,
+                C::PatientId => m.patient_id = row.try_get_by_index(i)?,
+                C::Title => m.title = row.try_get_by_index(i)?,
+                C::Description => m.description = row.try_get_by_index(i)?,
+                C::Severity => m.severity = row.try_get_by_index(i)?,
+                C::Status => m.status = row.try_get_by_index(i)?,
+                C::DeviceName => m.device_name = row.try_get_by_index(i)?,
+                C::DeviceCategory => m.device_category = row.try_get_by_index(i)?,
+                C::Manufacturer => m.manufacturer = row.try_get_by_index(i)?,
+                C::ModelNumber => m.model_number = row.try_get_by_index(i)?,
+                C::SerialNumber => m.serial_number = row.try_get_by_index(i)?,
+                C::EventDate => m.event_date = row.try_get_by_index(i)?,
+                C::EventLocation => m.event_location = row.try_get_by_index(i)?,
+                C::Symptoms => m.symptoms = row.try_get_by_index(i)?,
+                C::TreatmentReceived => m.treatment_received = row.try_get_by_index(i)?,
+                C::Outcome => m.outcome = row.try_get_by_index(i)?,
+                C::Witnesses => m.witnesses = row.try_get_by_index(i)?,
+                C::AdditionalNotes => m.additional_notes = row.try_get_by_index(i)?,
+                C::SupportingDocuments => m.supporting_documents = row.try_get_by_index(i)?,
+                C::ReviewNote => m.review_note = row.try_get_by_index(i)?,
+                C::CreatedAt => m.created_at = row.try_get_by_index(i)?,
+                C::UpdatedAt => m.updated_at = row.try_get_by_index(i)?,
+                C::ReviewedBy => m.reviewed_by = row.try_get_by_index(i)?,
+                C::ReviewedAt => m.reviewed_at = row.try_get_by_index(i)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// One page, in an ordering whose sort value has type `V`, reading `columns`.
 pub async fn page<V>(
     conn: &impl ConnectionTrait,
     select: Select<events::Entity>,
     ordering: &Ordering,
     request: PageRequest<V>,
+    columns: &EventColumns,
     sort_value: impl Fn(&events::Model) -> V,
 ) -> AppResult<Page<events::Model, V>>
 where
     V: Into<sea_orm::Value> + Clone,
 {
-    pagination::fetch(conn, select, ordering, request, |m| Position {
-        sort: sort_value(m),
-        id: m.id,
-    })
+    pagination::fetch_rows(
+        conn,
+        select,
+        ordering,
+        request,
+        |m| Position {
+            sort: sort_value(m),
+            id: m.id,
+        },
+        async |window| columns.rows(conn, window).await,
+    )
     .await
 }
 

@@ -71,8 +71,8 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 pub struct CachedSession {
     /// The resolved principal.
     pub viewer: Viewer,
-    /// The account row, as read with the session.
-    pub user: auth_users::Model,
+    /// The account row, as read with the session (shared with the requests' loaders).
+    pub user: Arc<auth_users::Model>,
     /// When the session expires.
     pub expires_at: DateTime<Utc>,
     loaded_at: Instant,
@@ -83,7 +83,7 @@ impl CachedSession {
     pub fn new(viewer: Viewer, user: auth_users::Model, expires_at: DateTime<Utc>) -> Self {
         Self {
             viewer,
-            user,
+            user: Arc::new(user),
             expires_at,
             loaded_at: Instant::now(),
         }

@@ -19,7 +19,8 @@ pub struct UserById {
 }
 
 impl Loader<i32> for UserById {
-    type Value = auth_users::Model;
+    /// Shared: every field that loads a user clones the value out of the cache.
+    type Value = Arc<auth_users::Model>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
@@ -28,7 +29,7 @@ impl Loader<i32> for UserById {
             .all(&self.db)
             .await
             .map_err(|e| Arc::new(AppError::from(e)))?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+        Ok(rows.into_iter().map(|u| (u.id, Arc::new(u))).collect())
     }
 }
 
@@ -98,7 +99,8 @@ pub struct AttachmentsByEvent {
 }
 
 impl Loader<i32> for AttachmentsByEvent {
-    type Value = Vec<entity::patient_event_attachments::Model>;
+    /// Shared rows: resolving a list clones the value out of the cache.
+    type Value = Vec<Arc<entity::patient_event_attachments::Model>>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
@@ -113,7 +115,10 @@ impl Loader<i32> for AttachmentsByEvent {
             .map_err(|e| Arc::new(AppError::from(e)))?;
         let mut by_event: HashMap<i32, Self::Value> = HashMap::new();
         for row in rows {
-            by_event.entry(row.event_id).or_default().push(row);
+            by_event
+                .entry(row.event_id)
+                .or_default()
+                .push(Arc::new(row));
         }
         Ok(by_event)
     }

@@ -189,7 +189,7 @@ async fn private_user_fields_are_null_with_forbidden_for_other_viewers() {
     #[Object]
     impl SomeoneRoot {
         async fn someone(&self) -> User {
-            User(someone_else())
+            User::from(someone_else())
         }
     }
     let schema = Schema::build(Guarded(SomeoneRoot), EmptyMutation, EmptySubscription).finish();

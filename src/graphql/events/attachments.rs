@@ -56,7 +56,7 @@ impl AttachmentMutation {
             &ctx.request_context().client,
         )
         .await?;
-        Ok(EventAttachment(row))
+        Ok(EventAttachment::from(row))
     }
 
     /// Removes an attachment from your report (while `DRAFT` or `SUBMITTED`) and its

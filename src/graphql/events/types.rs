@@ -1,5 +1,7 @@
 //! Adverse-event types, inputs and the field guards of SPEC §5.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Guard, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{patient_adverse_events as events, patient_event_attachments as attachments};
@@ -100,7 +102,13 @@ impl From<SupportingDocument> for event_service::SupportingDocument {
 }
 
 /// A file uploaded for an adverse event.
-pub struct EventAttachment(pub attachments::Model);
+pub struct EventAttachment(pub Arc<attachments::Model>);
+
+impl From<attachments::Model> for EventAttachment {
+    fn from(model: attachments::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
 
 /// A file uploaded for an adverse event.
 #[Object]

@@ -1,6 +1,8 @@
 //! The `User` object. Built from the entity model; the password hash and lockout
 //! counters never reach the schema.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::auth_users;
@@ -23,10 +25,16 @@ pub const PRIVATE_USER_FIELDS: Access = Access::Allow {
 };
 
 /// A user account.
-pub struct User(pub auth_users::Model);
+pub struct User(pub Arc<auth_users::Model>);
 
 impl From<auth_users::Model> for User {
     fn from(model: auth_users::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
+
+impl From<Arc<auth_users::Model>> for User {
+    fn from(model: Arc<auth_users::Model>) -> Self {
         Self(model)
     }
 }

@@ -100,19 +100,13 @@ pub struct AttachmentsByEvent {
 
 impl Loader<i32> for AttachmentsByEvent {
     /// Shared rows: resolving a list clones the value out of the cache.
-    type Value = Vec<Arc<entity::patient_event_attachments::Model>>;
+    type Value = Vec<Arc<services::attachments::AttachmentSummary>>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        use entity::patient_event_attachments as attachments;
-        use sea_orm::QueryOrder;
-        let rows = attachments::Entity::find()
-            .filter(attachments::Column::EventId.is_in(keys.iter().copied()))
-            .order_by_asc(attachments::Column::UploadedAt)
-            .order_by_asc(attachments::Column::Id)
-            .all(&self.db)
+        let rows = services::attachments::summaries_of_events(&self.db, keys)
             .await
-            .map_err(|e| Arc::new(AppError::from(e)))?;
+            .map_err(Arc::new)?;
         let mut by_event: HashMap<i32, Self::Value> = HashMap::new();
         for row in rows {
             by_event

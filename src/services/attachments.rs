@@ -161,6 +161,97 @@ pub async fn delete(
     Ok(())
 }
 
+/// What clients see of an attachment: every column but its storage key, which stays
+/// on the server (downloads go through signed URLs by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentSummary {
+    /// Attachment id.
+    pub id: i32,
+    /// The event it belongs to.
+    pub event_id: i32,
+    /// Sanitised original file name.
+    pub file_name: String,
+    /// Kind of file.
+    pub file_type: entity::enums::FileType,
+    /// Size in bytes.
+    pub file_size: i64,
+    /// MIME type.
+    pub content_type: String,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// When it was uploaded.
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<attachments::Model> for AttachmentSummary {
+    fn from(m: attachments::Model) -> Self {
+        Self {
+            id: m.id,
+            event_id: m.event_id,
+            file_name: m.file_name,
+            file_type: m.file_type,
+            file_size: m.file_size,
+            content_type: m.content_type,
+            sha256: m.sha256,
+            uploaded_at: m.uploaded_at,
+        }
+    }
+}
+
+/// The attachments of `event_ids`, oldest first: one statement, reading the summary
+/// columns only, by position.
+pub async fn summaries_of_events(
+    conn: &impl ConnectionTrait,
+    event_ids: &[i32],
+) -> AppResult<Vec<AttachmentSummary>> {
+    use attachments::Column as C;
+    use sea_orm::QueryOrder;
+    let rows: Vec<(
+        i32,
+        i32,
+        String,
+        entity::enums::FileType,
+        i64,
+        String,
+        String,
+        DateTime<Utc>,
+    )> = attachments::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::EventId,
+            C::FileName,
+            C::FileType,
+            C::FileSize,
+            C::ContentType,
+            C::Sha256,
+            C::UploadedAt,
+        ])
+        .filter(C::EventId.is_in(event_ids.iter().copied()))
+        .order_by_asc(C::UploadedAt)
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, event_id, file_name, file_type, file_size, content_type, sha256, uploaded_at)| {
+                AttachmentSummary {
+                    id,
+                    event_id,
+                    file_name,
+                    file_type,
+                    file_size,
+                    content_type,
+                    sha256,
+                    uploaded_at,
+                }
+            },
+        )
+        .collect())
+}
+
 /// The storage keys of an event's attachments (read before the event is deleted).
 pub async fn keys_of_event(conn: &impl ConnectionTrait, event_id: i32) -> AppResult<Vec<String>> {
     Ok(attachments::Entity::find()

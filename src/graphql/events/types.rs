@@ -16,6 +16,7 @@ use crate::{
         users::User,
     },
     services::{
+        attachments::AttachmentSummary,
         events::{
             self as event_service, EventInput,
             list::{EventFilter, EventOrderField},
@@ -102,11 +103,11 @@ impl From<SupportingDocument> for event_service::SupportingDocument {
 }
 
 /// A file uploaded for an adverse event.
-pub struct EventAttachment(pub Arc<attachments::Model>);
+pub struct EventAttachment(pub Arc<AttachmentSummary>);
 
 impl From<attachments::Model> for EventAttachment {
     fn from(model: attachments::Model) -> Self {
-        Self(Arc::new(model))
+        Self(Arc::new(model.into()))
     }
 }
 

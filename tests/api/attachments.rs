@@ -97,6 +97,7 @@ async fn real_files_upload_and_download_byte_for_byte() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
     let event = draft(&app, &w).await;
+    let mut uploaded = Vec::new();
     for (name, bytes, kind, mime) in [
         ("scan.png", png(), "IMAGE", "image/png"),
         ("photo.jpg", jpeg(), "IMAGE", "image/jpeg"),
@@ -112,6 +113,7 @@ async fn real_files_upload_and_download_byte_for_byte() {
     ] {
         let r = upload(&app, &w.patient.1, &event, name, bytes.clone(), true).await;
         let a = r.data()["uploadAttachment"].clone();
+        uploaded.push(a.clone());
         assert_eq!(a["fileName"], name);
         assert_eq!(a["fileType"], kind, "{name}");
         assert_eq!(a["contentType"], mime, "{name}");
@@ -136,20 +138,42 @@ async fn real_files_upload_and_download_byte_for_byte() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(response.bytes().await.unwrap().to_vec(), bytes, "{name}");
     }
-    let r = app
+    // Read back through the event, singly and in a list page (where they are loaded
+    // for the whole page at once), they are what the uploads answered, oldest first.
+    const FIELDS: &str = "id eventId fileName fileType fileSize contentType sha256";
+    let single = app
         .gql_as(
             &w.patient.1,
-            "query($id: ID!) { adverseEvent(id: $id) { attachments { fileName } } }",
+            &format!("query($id: ID!) {{ adverseEvent(id: $id) {{ attachments {{ {FIELDS} uploadedAt }} }} }}"),
             json!({ "id": event }),
         )
         .await;
+    let read = single.data()["adverseEvent"]["attachments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let page = app
+        .gql_as(
+            &w.patient.1,
+            &format!("{{ adverseEvents(first: 5) {{ edges {{ node {{ id attachments {{ {FIELDS} uploadedAt }} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let listed = page.data()["adverseEvents"]["edges"][0]["node"].clone();
+    assert_eq!(listed["id"], json!(event));
     assert_eq!(
-        r.data()["adverseEvent"]["attachments"]
-            .as_array()
-            .unwrap()
-            .len(),
-        6
+        listed["attachments"],
+        json!(read),
+        "list and single read agree"
     );
+    assert_eq!(read.len(), uploaded.len());
+    for (a, u) in read.iter().zip(&uploaded) {
+        for key in FIELDS.split(' ').filter(|k| *k != "eventId") {
+            assert_eq!(a[key], u[key], "{key} of {}", u["fileName"]);
+        }
+        assert_eq!(a["eventId"], json!(event));
+        assert!(a["uploadedAt"].is_string());
+    }
 }
 
 #[tokio::test]

@@ -198,6 +198,18 @@ impl From<attachments::Model> for AttachmentSummary {
     }
 }
 
+/// The summary columns of one attachment row, in select order.
+type SummaryRow = (
+    i32,
+    i32,
+    String,
+    entity::enums::FileType,
+    i64,
+    String,
+    String,
+    DateTime<Utc>,
+);
+
 /// The attachments of `event_ids`, oldest first: one statement, reading the summary
 /// columns only, by position.
 pub async fn summaries_of_events(
@@ -206,16 +218,7 @@ pub async fn summaries_of_events(
 ) -> AppResult<Vec<AttachmentSummary>> {
     use attachments::Column as C;
     use sea_orm::QueryOrder;
-    let rows: Vec<(
-        i32,
-        i32,
-        String,
-        entity::enums::FileType,
-        i64,
-        String,
-        String,
-        DateTime<Utc>,
-    )> = attachments::Entity::find()
+    let rows: Vec<SummaryRow> = attachments::Entity::find()
         .select_only()
         .columns([
             C::Id,

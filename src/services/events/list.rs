@@ -229,11 +229,6 @@ impl EventColumns {
         }
     }
 
-    /// The columns, in the order they are selected.
-    pub fn columns(&self) -> &[events::Column] {
-        &self.0
-    }
-
     /// The rows of `select` (ordered and limited), reading only these columns.
     async fn rows(
         &self,

@@ -44,6 +44,8 @@
 #                       highest connection count under `perf record -e cpu-clock` (not in
 #                       the tables); the server's hottest functions go to
 #                       bench/results/<timestamp>-perf/<workload>.txt
+#   BENCH_PERF_KEEP=1   keep perf's recording there too (<workload>.perf.data, large; not
+#                       to be committed), for `perf report -i` on one function's callers
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -474,7 +476,7 @@ profile() { # workload connections seconds: a perf profile of the server under t
     perf report -i "$data" --children --sort symbol --stdio -g none --percent-limit 1 2>/dev/null | perf_trim \
       | grep -E 'rakshaayan::|async_graphql::|sea_orm::|sqlx_postgres::|sqlx_core::pool|argon2|serde_json::|jsonwebtoken' | awk 'NR <= 60' || true
   } >"$dir/$w.txt"
-  rm -f "$data"
+  if [[ -n ${BENCH_PERF_KEEP:-} ]]; then mv "$data" "$dir/$w.perf.data"; else rm -f "$data"; fi
   log "  profile: $dir/$w.txt"
 }
 

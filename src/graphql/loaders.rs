@@ -93,7 +93,8 @@ impl Loader<i32> for SessionsByUser {
     }
 }
 
-/// Loads the attachments of each event (by event id), oldest first.
+/// Loads the attachments of each event (by event id), oldest first, every summary
+/// field read (a list that needs fewer reads them itself, `events::query`).
 pub struct AttachmentsByEvent {
     db: DatabaseConnection,
 }
@@ -104,9 +105,13 @@ impl Loader<i32> for AttachmentsByEvent {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let rows = services::attachments::summaries_of_events(&self.db, keys)
-            .await
-            .map_err(Arc::new)?;
+        let rows = services::attachments::summaries_of_events(
+            &self.db,
+            keys,
+            services::attachments::SummaryColumns::ALL,
+        )
+        .await
+        .map_err(Arc::new)?;
         let mut by_event: HashMap<i32, Self::Value> = HashMap::new();
         for row in rows {
             by_event
@@ -278,7 +283,7 @@ pub async fn prefetch<T>(loader: &RequestLoader<T>, keys: &[i32]) -> async_graph
 where
     T: Loader<i32, Error = Arc<AppError>>,
 {
-    prefetch_filling(loader, keys, |_| {}).await
+    prefetch_filling(loader, keys, |_| {}).await.map(drop)
 }
 
 /// [`prefetch`] for a one-to-many loader: a key without rows is cached as an empty list,
@@ -297,13 +302,33 @@ where
         }
     })
     .await
+    .map(drop)
 }
 
+/// [`prefetch`], returning the values of `keys` that exist (cached or just loaded): for a
+/// list that hands each item its relation directly instead of a loader call per item.
+pub async fn load_map<T>(
+    loader: &RequestLoader<T>,
+    keys: &[i32],
+) -> async_graphql::Result<HashMap<i32, T::Value>>
+where
+    T: Loader<i32, Error = Arc<AppError>>,
+{
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut values = loader.get_cached_values::<i32>();
+    values.extend(prefetch_filling(loader, keys, |_| {}).await?);
+    Ok(values)
+}
+
+/// Loads the keys of `keys` the cache does not hold, fills the cache with them (after
+/// `fill`) and returns what it loaded.
 async fn prefetch_filling<T>(
     loader: &RequestLoader<T>,
     keys: &[i32],
     fill: impl FnOnce(&mut HashMap<i32, T::Value>),
-) -> async_graphql::Result<()>
+) -> async_graphql::Result<HashMap<i32, T::Value>>
 where
     T: Loader<i32, Error = Arc<AppError>>,
 {
@@ -318,12 +343,14 @@ where
     keys.sort_unstable();
     keys.dedup();
     if keys.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let mut values = loader.loader().load(&keys).await.map_err(loader_error)?;
     fill(&mut values);
-    loader.feed_many(values).await;
-    Ok(())
+    loader
+        .feed_many(values.iter().map(|(k, v)| (*k, v.clone())))
+        .await;
+    Ok(values)
 }
 
 /// Turns a loader error back into a GraphQL error without losing its code.

@@ -198,61 +198,110 @@ impl From<attachments::Model> for AttachmentSummary {
     }
 }
 
-/// The summary columns of one attachment row, in select order.
-type SummaryRow = (
-    i32,
-    i32,
-    String,
-    entity::enums::FileType,
-    i64,
-    String,
-    String,
-    DateTime<Utc>,
-);
+/// Which fields of an [`AttachmentSummary`] a read fills, besides `id` and `event_id`
+/// (always read). The others keep placeholders (empty strings, zero, the epoch), so a
+/// narrow summary must only reach fields whose columns it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SummaryColumns(u8);
 
-/// The attachments of `event_ids`, oldest first: one statement, reading the summary
-/// columns only, by position.
+impl SummaryColumns {
+    /// Only `id` and `event_id`.
+    pub const KEYS: Self = Self(0);
+    /// `file_name`.
+    pub const FILE_NAME: Self = Self(1);
+    /// `file_type`.
+    pub const FILE_TYPE: Self = Self(1 << 1);
+    /// `file_size`.
+    pub const FILE_SIZE: Self = Self(1 << 2);
+    /// `content_type`.
+    pub const CONTENT_TYPE: Self = Self(1 << 3);
+    /// `sha256`.
+    pub const SHA256: Self = Self(1 << 4);
+    /// `uploaded_at`.
+    pub const UPLOADED_AT: Self = Self(1 << 5);
+    /// Every summary field.
+    pub const ALL: Self = Self((1 << 6) - 1);
+
+    /// These and `other`.
+    #[must_use]
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether every field of `other` is read.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// The attachments of `event_ids`, oldest first: one statement, reading `id`,
+/// `event_id` and the `columns` only (never the storage key), decoded by position.
 pub async fn summaries_of_events(
     conn: &impl ConnectionTrait,
     event_ids: &[i32],
+    columns: SummaryColumns,
 ) -> AppResult<Vec<AttachmentSummary>> {
     use attachments::Column as C;
-    use sea_orm::QueryOrder;
-    let rows: Vec<SummaryRow> = attachments::Entity::find()
+    use sea_orm::{DbErr, QueryOrder, QueryResult, QueryTrait};
+    /// Reads the value at a position into its field.
+    type Fill = fn(&mut AttachmentSummary, &QueryResult, usize) -> Result<(), DbErr>;
+    const OPTIONAL: [(SummaryColumns, C, Fill); 6] = [
+        (SummaryColumns::FILE_NAME, C::FileName, |s, row, i| {
+            s.file_name = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+        (SummaryColumns::FILE_TYPE, C::FileType, |s, row, i| {
+            s.file_type = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+        (SummaryColumns::FILE_SIZE, C::FileSize, |s, row, i| {
+            s.file_size = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+        (SummaryColumns::CONTENT_TYPE, C::ContentType, |s, row, i| {
+            s.content_type = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+        (SummaryColumns::SHA256, C::Sha256, |s, row, i| {
+            s.sha256 = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+        (SummaryColumns::UPLOADED_AT, C::UploadedAt, |s, row, i| {
+            s.uploaded_at = row.try_get_by_index(i)?;
+            Ok(())
+        }),
+    ];
+    let read: Vec<(C, Fill)> = OPTIONAL
+        .into_iter()
+        .filter(|(field, _, _)| columns.contains(*field))
+        .map(|(_, column, fill)| (column, fill))
+        .collect();
+    let statement = attachments::Entity::find()
         .select_only()
-        .columns([
-            C::Id,
-            C::EventId,
-            C::FileName,
-            C::FileType,
-            C::FileSize,
-            C::ContentType,
-            C::Sha256,
-            C::UploadedAt,
-        ])
+        .columns([C::Id, C::EventId])
+        .columns(read.iter().map(|(column, _)| *column))
         .filter(C::EventId.is_in(event_ids.iter().copied()))
         .order_by_asc(C::UploadedAt)
         .order_by_asc(C::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, event_id, file_name, file_type, file_size, content_type, sha256, uploaded_at)| {
-                AttachmentSummary {
-                    id,
-                    event_id,
-                    file_name,
-                    file_type,
-                    file_size,
-                    content_type,
-                    sha256,
-                    uploaded_at,
-                }
-            },
-        )
-        .collect())
+        .build(conn.get_database_backend());
+    let decode = |row: &QueryResult| -> Result<AttachmentSummary, DbErr> {
+        let mut summary = AttachmentSummary {
+            id: row.try_get_by_index(0)?,
+            event_id: row.try_get_by_index(1)?,
+            file_name: String::new(),
+            file_type: entity::enums::FileType::Document,
+            file_size: 0,
+            content_type: String::new(),
+            sha256: String::new(),
+            uploaded_at: DateTime::<Utc>::default(),
+        };
+        for (i, (_, fill)) in read.iter().enumerate() {
+            fill(&mut summary, row, i + 2)?;
+        }
+        Ok(summary)
+    };
+    let rows = conn.query_all_raw(statement).await?;
+    Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
 }
 
 /// The storage keys of an event's attachments (read before the event is deleted).

@@ -174,6 +174,68 @@ async fn real_files_upload_and_download_byte_for_byte() {
         assert_eq!(a["eventId"], json!(event));
         assert!(a["uploadedAt"].is_string());
     }
+
+    // A page reads the summary fields its selection asks for (the union of every
+    // occurrence), and those stay with its own nodes: in one document, two pages with
+    // different attachment fields (an alias, a fragment) and a single read of all
+    // fields each get exactly the stored values; an event without files lists none.
+    let empty = draft(&app, &w).await;
+    let mixed = app
+        .gql_as(
+            &w.patient.1,
+            &format!(
+                "query($id: ID!) {{
+                    names: adverseEvents(first: 5) {{ edges {{ node {{ id attachments {{ fileName downloadUrl }} }} }} }}
+                    hashes: adverseEvents(first: 5) {{ edges {{ node {{ id
+                        attachments {{ id ...Hash }} sizes: attachments {{ fileSize }} }} }} }}
+                    one: adverseEvent(id: $id) {{ attachments {{ {FIELDS} uploadedAt }} }} }}
+                fragment Hash on EventAttachment {{ sha256 contentType }}"
+            ),
+            json!({ "id": event }),
+        )
+        .await;
+    let data = mixed.data();
+    assert_eq!(data["one"]["attachments"], json!(read), "{}", mixed.body);
+    let node = |list: &str, id: &str| -> Value {
+        data[list]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .find(|n| n["id"] == json!(id))
+            .unwrap_or_else(|| panic!("{id} in {list}: {}", mixed.body))
+    };
+    for list in ["names", "hashes"] {
+        assert_eq!(node(list, &empty)["attachments"], json!([]), "{list}");
+    }
+    let names = node("names", &event)["attachments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let hashes = node("hashes", &event);
+    let sizes = hashes["sizes"].as_array().unwrap();
+    let hashes = hashes["attachments"].as_array().unwrap();
+    assert_eq!(
+        (names.len(), hashes.len(), sizes.len()),
+        (read.len(), read.len(), read.len())
+    );
+    for (i, full) in read.iter().enumerate() {
+        assert_eq!(names[i]["fileName"], full["fileName"]);
+        assert_eq!(hashes[i]["id"], full["id"]);
+        assert_eq!(hashes[i]["sha256"], full["sha256"]);
+        assert_eq!(hashes[i]["contentType"], full["contentType"]);
+        assert_eq!(sizes[i]["fileSize"], full["fileSize"]);
+        assert_eq!(
+            names[i].as_object().unwrap().len(),
+            2,
+            "only what was asked"
+        );
+    }
+    // The link of a narrow read (id only) downloads the right file.
+    let url = names[2]["downloadUrl"].as_str().unwrap();
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf());
 }
 
 #[tokio::test]

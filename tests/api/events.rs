@@ -1,7 +1,7 @@
 //! Adverse events: validation, the workflow, visibility per viewer class, field guards,
 //! filters, pagination, statistics, statement counts and live updates.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use entity::{auth_audit_logs, auth_users};
 use rakshaayan::auth::permission::{Permission, UserType};
@@ -1149,4 +1149,85 @@ async fn list_pages_read_only_the_selected_columns_and_agree_with_single_reads()
     }
     assert_eq!(nodes[0]["title"], "Device malfunction");
     assert_eq!(nodes[1]["title"], "Sparse report");
+
+    // Each ordering reads its own sort value with the keys: one field at a time beside
+    // `id`, in every ordering, each value is the full read's, and keyset paging by the
+    // sort value walks both events in the order of the full list.
+    let full = app.gql_as(&w.patient.1, &list, json!({})).await;
+    let full: HashMap<String, Value> = full.data()["adverseEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["id"].as_str().unwrap().to_owned(),
+                e["node"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(full.len(), 2);
+    for order in ["CREATED_AT", "EVENT_DATE", "SEVERITY"] {
+        for field in [
+            "severity",
+            "status",
+            "manufacturer",
+            "eventDate",
+            "createdAt",
+            "title",
+            "reviewedBy { username }",
+            "patient { username }",
+        ] {
+            let key = field.split(' ').next().unwrap();
+            let q = format!(
+                "{{ adverseEvents(first: 10, orderBy: {{ field: {order}, direction: DESC }}) {{
+                    edges {{ node {{ id {field} }} }} }} }}"
+            );
+            let r = app.gql_as(&w.patient.1, &q, json!({})).await;
+            let edges = r.data()["adverseEvents"]["edges"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(edges.len(), 2, "{order} {field}: {}", r.body);
+            for e in &edges {
+                let id = e["node"]["id"].as_str().unwrap();
+                assert_eq!(
+                    e["node"][key], full[id][key],
+                    "{key} of {id} ordered by {order}"
+                );
+            }
+        }
+        let q = format!(
+            "query($after: String) {{ adverseEvents(first: 1, after: $after,
+                orderBy: {{ field: {order}, direction: ASC }}) {{
+                edges {{ node {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        );
+        let first = app.gql_as(&w.patient.1, &q, json!({})).await;
+        let page = &first.data()["adverseEvents"];
+        assert_eq!(
+            page["pageInfo"]["hasNextPage"], true,
+            "{order}: {}",
+            first.body
+        );
+        let second = app
+            .gql_as(
+                &w.patient.1,
+                &q,
+                json!({ "after": page["pageInfo"]["endCursor"] }),
+            )
+            .await;
+        let next = &second.data()["adverseEvents"];
+        assert_eq!(
+            next["pageInfo"]["hasNextPage"], false,
+            "{order}: {}",
+            second.body
+        );
+        let mut seen = vec![
+            page["edges"][0]["node"]["id"].as_str().unwrap().to_owned(),
+            next["edges"][0]["node"]["id"].as_str().unwrap().to_owned(),
+        ];
+        seen.sort();
+        let mut both: Vec<String> = full.keys().cloned().collect();
+        both.sort();
+        assert_eq!(seen, both, "{order}: the two pages hold both events once");
+    }
 }

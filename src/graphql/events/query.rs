@@ -2,20 +2,26 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::patient_adverse_events as events;
+use entity::{auth_users, patient_adverse_events as events};
 
-use super::types::{AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats};
+use std::{collections::HashMap, sync::Arc};
+
+use super::types::{
+    AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats, EventAttachment,
+    Preloaded,
+};
 use crate::{
     auth::permission::{Permission, UserType},
     graphql::{
         access::{Access, RootAccess},
         context::ContextExt,
         ids::parse_id,
-        loaders::{prefetch, prefetch_lists},
+        loaders::load_map,
         pagination::{PageArgs, RelayConnection, connection},
         stats::CountBy,
     },
     services::{
+        attachments::{self as attachment_service, AttachmentSummary, SummaryColumns},
         events::{
             self as event_service,
             list::{self, EventColumns, EventOrderField, severity_rank},
@@ -111,9 +117,9 @@ impl EventQuery {
             before,
         };
         let db = state.db();
-        let columns = list_columns(ctx);
+        let columns = list_columns(ctx, field);
         // The sort value's type differs per ordering; each branch pages with its own.
-        let (models, connection) = match field {
+        let (models, mut connection) = match field {
             EventOrderField::CreatedAt => {
                 let page: Page<events::Model, DateTime<Utc>> = list::page(
                     db,
@@ -151,7 +157,10 @@ impl EventQuery {
                 finish(page, &ordering, &rights)
             }
         };
-        prefetch_relations(ctx, &models).await?;
+        let relations = PageRelations::load(ctx, &models).await?;
+        for (edge, keys) in connection.edges.iter_mut().zip(&models) {
+            edge.node.preloaded = relations.of(keys);
+        }
         let others: Vec<i32> = models
             .iter()
             .filter(|m| m.patient_id != viewer.user_id)
@@ -189,9 +198,10 @@ impl EventQuery {
 
 /// The columns a page must read for the node fields the client selected (fragments
 /// included; `@skip`/`@include` are not evaluated, so a skipped field only costs its
-/// column). A field [`AdverseEvent::columns_of`] does not know reads every column.
-fn list_columns(ctx: &Context<'_>) -> EventColumns {
-    let mut columns = EventColumns::keys();
+/// column), in the ordering by `order`. A field [`AdverseEvent::columns_of`] does not
+/// know reads every column.
+fn list_columns(ctx: &Context<'_>, order: EventOrderField) -> EventColumns {
+    let mut columns = EventColumns::keys(order);
     for node in ctx
         .look_ahead()
         .field("edges")
@@ -208,10 +218,28 @@ fn list_columns(ctx: &Context<'_>) -> EventColumns {
     columns
 }
 
+/// The summary fields the selection's `attachments` (every occurrence, aliases and
+/// fragments included) asks for; `None` when it does not select `attachments`.
+fn attachment_columns(node: &async_graphql::Lookahead<'_>) -> Option<SummaryColumns> {
+    let attachments = node.field("attachments");
+    if !attachments.exists() {
+        return None;
+    }
+    let mut columns = SummaryColumns::KEYS;
+    for occurrence in attachments.selection_fields() {
+        for field in occurrence.selection_set() {
+            columns = columns
+                .with(EventAttachment::columns_of(field.name()).unwrap_or(SummaryColumns::ALL));
+        }
+    }
+    Some(columns)
+}
+
 /// The keys of a listed event that its relations are loaded by.
 struct EventKeys {
     id: i32,
     patient_id: i32,
+    /// Read only when the selection asks for `reviewedBy`.
     reviewed_by: Option<i32>,
     /// Whether the viewer may see `patient` (otherwise it is not loaded).
     patient_visible: bool,
@@ -236,30 +264,74 @@ fn finish<V: serde::Serialize>(
     (keys, connection(page, ordering, AdverseEvent::from))
 }
 
-/// Loads the relations the selection asks for (`patient`, `reviewedBy`, `attachments`)
-/// for the whole page at once, one statement each, before the nodes resolve.
-async fn prefetch_relations(ctx: &Context<'_>, rows: &[EventKeys]) -> async_graphql::Result<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
-    let loaders = ctx.loaders()?;
-    let mut users = Vec::new();
-    if node.field("patient").exists() {
-        users.extend(
-            rows.iter()
-                .filter(|r| r.patient_visible)
-                .map(|r| r.patient_id),
-        );
-    }
-    if node.field("reviewedBy").exists() {
-        users.extend(rows.iter().filter_map(|r| r.reviewed_by));
-    }
-    let attachments = async {
-        if node.field("attachments").exists() {
-            let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-            prefetch_lists(loaders.attachments_by_event(), &ids).await
-        } else {
-            Ok(())
+/// The relations a page's selection asks for (`patient`, `reviewedBy`, `attachments`),
+/// loaded for the whole page at once, one statement each, and handed to each node, so
+/// resolving the nodes makes no loader call. Attachments are read with the summary
+/// fields selected only; they go to these nodes and never into the request's loader
+/// cache, where another field could find them without the fields it needs.
+struct PageRelations {
+    /// Patients (of the events whose patient the viewer may see) and reviewers.
+    users: HashMap<i32, Arc<auth_users::Model>>,
+    patients: bool,
+    reviewers: bool,
+    /// By event id; `None` when `attachments` is not selected.
+    attachments: Option<HashMap<i32, Vec<Arc<AttachmentSummary>>>>,
+}
+
+impl PageRelations {
+    async fn load(ctx: &Context<'_>, rows: &[EventKeys]) -> async_graphql::Result<Self> {
+        let node = ctx.look_ahead().field("edges").field("node");
+        let patients = node.field("patient").exists();
+        let reviewers = node.field("reviewedBy").exists();
+        let mut user_ids = Vec::new();
+        if patients {
+            user_ids.extend(
+                rows.iter()
+                    .filter(|r| r.patient_visible)
+                    .map(|r| r.patient_id),
+            );
         }
-    };
-    futures_util::try_join!(prefetch(loaders.users(), &users), attachments)?;
-    Ok(())
+        if reviewers {
+            user_ids.extend(rows.iter().filter_map(|r| r.reviewed_by));
+        }
+        let users = load_map(ctx.loaders()?.users(), &user_ids);
+        let attachments = async {
+            let Some(columns) = attachment_columns(&node) else {
+                return Ok(None);
+            };
+            let mut by_event: HashMap<i32, Vec<Arc<AttachmentSummary>>> = HashMap::new();
+            if !rows.is_empty() {
+                let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+                let db = ctx.state()?.db();
+                for summary in attachment_service::summaries_of_events(db, &ids, columns).await? {
+                    by_event
+                        .entry(summary.event_id)
+                        .or_default()
+                        .push(Arc::new(summary));
+                }
+            }
+            Ok::<_, async_graphql::Error>(Some(by_event))
+        };
+        let (users, attachments) = futures_util::try_join!(users, attachments)?;
+        Ok(Self {
+            users,
+            patients,
+            reviewers,
+            attachments,
+        })
+    }
+
+    /// What the node of `row` gets.
+    fn of(&self, row: &EventKeys) -> Preloaded {
+        let user = |id: i32| self.users.get(&id).cloned();
+        Preloaded {
+            // Not loaded for a hidden patient: the field's guard refuses it first.
+            patient: (self.patients && row.patient_visible).then(|| user(row.patient_id)),
+            reviewed_by: self.reviewers.then(|| row.reviewed_by.and_then(user)),
+            attachments: self
+                .attachments
+                .as_ref()
+                .map(|by_event| by_event.get(&row.id).cloned().unwrap_or_default()),
+        }
+    }
 }

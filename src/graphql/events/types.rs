@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Guard, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{patient_adverse_events as events, patient_event_attachments as attachments};
+use entity::{
+    auth_users, patient_adverse_events as events, patient_event_attachments as attachments,
+};
 
 use crate::{
     error::AppError,
@@ -16,7 +18,7 @@ use crate::{
         users::User,
     },
     services::{
-        attachments::AttachmentSummary,
+        attachments::{AttachmentSummary, SummaryColumns},
         events::{
             self as event_service, EventInput,
             list::{EventFilter, EventOrderField},
@@ -111,6 +113,24 @@ impl From<attachments::Model> for EventAttachment {
     }
 }
 
+impl EventAttachment {
+    /// The summary fields the field `name` of this type resolves from, besides `id` and
+    /// `eventId` (always read); `None` for a field it does not know, which makes a list
+    /// read every summary field. Keep it next to the resolvers below.
+    pub fn columns_of(name: &str) -> Option<SummaryColumns> {
+        Some(match name {
+            "id" | "eventId" | "downloadUrl" | "__typename" => SummaryColumns::KEYS,
+            "fileName" => SummaryColumns::FILE_NAME,
+            "fileType" => SummaryColumns::FILE_TYPE,
+            "fileSize" => SummaryColumns::FILE_SIZE,
+            "contentType" => SummaryColumns::CONTENT_TYPE,
+            "sha256" => SummaryColumns::SHA256,
+            "uploadedAt" => SummaryColumns::UPLOADED_AT,
+            _ => return None,
+        })
+    }
+}
+
 /// A file uploaded for an adverse event.
 #[Object]
 impl EventAttachment {
@@ -189,7 +209,25 @@ impl Guard for EventFieldGuard<'_> {
 }
 
 /// A medical-device adverse-event report.
-pub struct AdverseEvent(pub events::Model);
+pub struct AdverseEvent {
+    /// The stored row (in a list, only the columns the selection needs; see
+    /// [`AdverseEvent::columns_of`]).
+    pub model: events::Model,
+    /// Relations a list loaded for its whole page; a relation that is not here (a
+    /// single read, a mutation's result) goes through the request's loaders.
+    pub preloaded: Preloaded,
+}
+
+/// The relations of one listed event, loaded with its page (`events::query`).
+#[derive(Default)]
+pub struct Preloaded {
+    /// `patient`: the user, or `Some(None)` when there is no such user.
+    pub patient: Option<Option<Arc<auth_users::Model>>>,
+    /// `reviewedBy`: the reviewer, or `Some(None)` when there is none.
+    pub reviewed_by: Option<Option<Arc<auth_users::Model>>>,
+    /// `attachments`, read with the summary fields the selection asks for only.
+    pub attachments: Option<Vec<Arc<AttachmentSummary>>>,
+}
 
 impl AdverseEvent {
     /// The stored columns the field `name` of this type resolves from, besides the keys
@@ -201,9 +239,13 @@ impl AdverseEvent {
     pub fn columns_of(name: &str) -> Option<&'static [events::Column]> {
         use events::Column as C;
         Some(match name {
-            // From the keys alone (`patient`, `reviewedBy`, `attachments` load by them).
-            "id" | "severity" | "status" | "manufacturer" | "eventDate" | "createdAt"
-            | "patient" | "reviewedBy" | "attachments" | "__typename" => &[],
+            // From the keys alone (`patient` and `attachments` load by them).
+            "id" | "status" | "patient" | "attachments" | "__typename" => &[],
+            "severity" => &[C::Severity],
+            "manufacturer" => &[C::Manufacturer],
+            "eventDate" => &[C::EventDate],
+            "createdAt" => &[C::CreatedAt],
+            "reviewedBy" => &[C::ReviewedBy],
             "title" => &[C::Title],
             "description" => &[C::Description],
             "deviceName" => &[C::DeviceName],
@@ -227,8 +269,22 @@ impl AdverseEvent {
 
 impl From<events::Model> for AdverseEvent {
     fn from(model: events::Model) -> Self {
-        Self(model)
+        Self {
+            model,
+            preloaded: Preloaded::default(),
+        }
     }
+}
+
+/// A user through the request's users loader.
+async fn load_user(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Option<User>> {
+    let user = ctx
+        .loaders()?
+        .users()
+        .load_one(id)
+        .await
+        .map_err(loader_error)?;
+    Ok(user.map(User::from))
 }
 
 /// A medical-device adverse-event report. Some fields are hidden from some viewers
@@ -237,119 +293,116 @@ impl From<events::Model> for AdverseEvent {
 impl AdverseEvent {
     /// Event id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
     /// Short title.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.model.title
     }
     /// What happened.
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.model.description
     }
     /// How bad it was.
     async fn severity(&self) -> Severity {
-        self.0.severity.into()
+        self.model.severity.into()
     }
     /// Where the report is in the review workflow.
     async fn status(&self) -> EventStatus {
-        self.0.status.into()
+        self.model.status.into()
     }
     /// The device involved.
     async fn device_name(&self) -> &str {
-        &self.0.device_name
+        &self.model.device_name
     }
     /// Its category.
     async fn device_category(&self) -> &str {
-        &self.0.device_category
+        &self.model.device_category
     }
     /// Its manufacturer.
     async fn manufacturer(&self) -> &str {
-        &self.0.manufacturer
+        &self.model.manufacturer
     }
     /// Model number.
     async fn model_number(&self) -> Option<&str> {
-        self.0.model_number.as_deref()
+        self.model.model_number.as_deref()
     }
     /// Serial number.
     async fn serial_number(&self) -> Option<&str> {
-        self.0.serial_number.as_deref()
+        self.model.serial_number.as_deref()
     }
     /// When it happened.
     async fn event_date(&self) -> Date {
-        Date(self.0.event_date)
+        Date(self.model.event_date)
     }
     /// Where it happened. Hidden from manufacturers.
-    #[graphql(guard = "EventFieldGuard::new(&self.0, GuardedField::EventLocation)")]
+    #[graphql(guard = "EventFieldGuard::new(&self.model, GuardedField::EventLocation)")]
     async fn event_location(&self) -> Option<&str> {
-        Some(&self.0.event_location)
+        Some(&self.model.event_location)
     }
     /// Symptoms observed.
     async fn symptoms(&self) -> &str {
-        &self.0.symptoms
+        &self.model.symptoms
     }
     /// Treatment received.
     async fn treatment_received(&self) -> Option<&str> {
-        self.0.treatment_received.as_deref()
+        self.model.treatment_received.as_deref()
     }
     /// Outcome.
     async fn outcome(&self) -> Option<&str> {
-        self.0.outcome.as_deref()
+        self.model.outcome.as_deref()
     }
     /// Witnesses. Hidden from regulators, manufacturers and hospitals.
-    #[graphql(guard = "EventFieldGuard::new(&self.0, GuardedField::Witnesses)")]
+    #[graphql(guard = "EventFieldGuard::new(&self.model, GuardedField::Witnesses)")]
     async fn witnesses(&self) -> Option<&str> {
-        self.0.witnesses.as_deref()
+        self.model.witnesses.as_deref()
     }
     /// Anything else.
     async fn additional_notes(&self) -> Option<&str> {
-        self.0.additional_notes.as_deref()
+        self.model.additional_notes.as_deref()
     }
     /// Documents the patient declared.
     async fn supporting_documents(&self) -> Vec<SupportingDocument> {
-        event_service::supporting_documents(&self.0)
+        event_service::supporting_documents(&self.model)
             .into_iter()
             .map(Into::into)
             .collect()
     }
     /// The reviewer's note on approval, or the reason of a rejection.
     async fn review_note(&self) -> Option<&str> {
-        self.0.review_note.as_deref()
+        self.model.review_note.as_deref()
     }
     /// When the review closed.
     async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.reviewed_at
+        self.model.reviewed_at
     }
     /// Who reviewed it.
     async fn reviewed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.reviewed_by else {
-            return Ok(None);
-        };
-        let user = ctx
-            .loaders()?
-            .users()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?;
-        Ok(user.map(User::from))
+        if let Some(user) = &self.preloaded.reviewed_by {
+            return Ok(user.clone().map(User::from));
+        }
+        match self.model.reviewed_by {
+            Some(id) => load_user(ctx, id).await,
+            None => Ok(None),
+        }
     }
     /// The reporting patient. Hidden from regulators, manufacturers and hospitals.
-    #[graphql(guard = "EventFieldGuard::new(&self.0, GuardedField::Patient)")]
+    #[graphql(guard = "EventFieldGuard::new(&self.model, GuardedField::Patient)")]
     async fn patient(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let user = ctx
-            .loaders()?
-            .users()
-            .load_one(self.0.patient_id)
-            .await
-            .map_err(loader_error)?;
-        Ok(user.map(User::from))
+        if let Some(user) = &self.preloaded.patient {
+            return Ok(user.clone().map(User::from));
+        }
+        load_user(ctx, self.model.patient_id).await
     }
     /// Uploaded files, oldest first.
     async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventAttachment>> {
+        if let Some(list) = &self.preloaded.attachments {
+            return Ok(list.iter().cloned().map(EventAttachment).collect());
+        }
         let list = ctx
             .loaders()?
             .attachments_by_event()
-            .load_one(self.0.id)
+            .load_one(self.model.id)
             .await
             .map_err(loader_error)?
             .unwrap_or_default();
@@ -357,11 +410,11 @@ impl AdverseEvent {
     }
     /// When it was reported.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
     /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.model.updated_at
     }
 }
 
@@ -641,19 +694,16 @@ pub struct AdverseEventStats {
 
 #[cfg(test)]
 mod column_map_tests {
-    use super::AdverseEvent;
+    use super::{AdverseEvent, EventAttachment};
 
-    /// Every field of `AdverseEvent` in the published schema has its columns listed, so
-    /// a list selecting it reads no more than it needs (an unlisted field would still be
-    /// correct, by reading every column, but this test makes the omission visible).
-    #[test]
-    fn every_adverse_event_field_names_its_columns() {
+    /// The field names of `type_name` in the published schema.
+    fn fields_of(type_name: &str) -> Vec<&'static str> {
         let sdl = include_str!("../../../schema.graphql");
         let body = sdl
-            .split("\ntype AdverseEvent {")
+            .split(&format!("\ntype {type_name} {{"))
             .nth(1)
             .and_then(|rest| rest.split("\n}").next())
-            .expect("schema.graphql has type AdverseEvent");
+            .unwrap_or_else(|| panic!("schema.graphql has type {type_name}"));
         // Field lines, outside the `"""` description blocks.
         let mut in_description = false;
         let mut fields = Vec::new();
@@ -664,6 +714,15 @@ mod column_map_tests {
                 fields.extend(line.split([':', '(']).next());
             }
         }
+        fields
+    }
+
+    /// Every field of `AdverseEvent` in the published schema has its columns listed, so
+    /// a list selecting it reads no more than it needs (an unlisted field would still be
+    /// correct, by reading every column, but this test makes the omission visible).
+    #[test]
+    fn every_adverse_event_field_names_its_columns() {
+        let fields = fields_of("AdverseEvent");
         assert!(fields.len() >= 25, "parsed the fields: {fields:?}");
         for field in fields {
             assert!(
@@ -672,5 +731,19 @@ mod column_map_tests {
             );
         }
         assert!(AdverseEvent::columns_of("noSuchField").is_none());
+    }
+
+    /// The same for the summary fields of `EventAttachment`.
+    #[test]
+    fn every_attachment_field_names_its_summary_fields() {
+        let fields = fields_of("EventAttachment");
+        assert!(fields.len() >= 9, "parsed the fields: {fields:?}");
+        for field in fields {
+            assert!(
+                EventAttachment::columns_of(field).is_some(),
+                "EventAttachment::columns_of does not know `{field}`"
+            );
+        }
+        assert!(EventAttachment::columns_of("filePath").is_none());
     }
 }

@@ -197,20 +197,16 @@ pub fn ordering(field: EventOrderField, direction: Direction) -> Ordering {
 pub struct EventColumns(Vec<events::Column>);
 
 impl EventColumns {
-    /// What every page reads: id, owner, status, severity, manufacturer, the sort
-    /// values and the reviewer.
-    pub fn keys() -> Self {
+    /// What every page in the ordering by `order` reads: the id, the owner and the
+    /// status (field guards and the view audit decide by them) and the sort value.
+    pub fn keys(order: EventOrderField) -> Self {
         use events::Column as C;
-        Self(vec![
-            C::Id,
-            C::PatientId,
-            C::Status,
-            C::Severity,
-            C::Manufacturer,
-            C::EventDate,
-            C::CreatedAt,
-            C::ReviewedBy,
-        ])
+        let sort = match order {
+            EventOrderField::CreatedAt => C::CreatedAt,
+            EventOrderField::EventDate => C::EventDate,
+            EventOrderField::Severity => C::Severity,
+        };
+        Self(vec![C::Id, C::PatientId, C::Status, sort])
     }
 
     /// Every column (a full model).

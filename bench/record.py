@@ -97,6 +97,10 @@ def main():
     s = sub.add_parser("startup")
     s.add_argument("--index", type=int, required=True)
     s.add_argument("--ready-ms", type=float, required=True)
+    g = sub.add_parser("callgrind")
+    g.add_argument("--workload", required=True)
+    g.add_argument("--requests", type=int, required=True)
+    g.add_argument("--instructions", type=int, required=True)
     r = sub.add_parser("run")
     r.add_argument("--workload", required=True)
     r.add_argument("--connections", type=int, required=True)
@@ -114,6 +118,14 @@ def main():
 
     if a.cmd == "startup":
         rec = dict(base, record="startup", index=a.index, ready_ms=a.ready_ms)
+        with open(a.out, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        return 0
+
+    if a.cmd == "callgrind":
+        rec = dict(base, record="callgrind", workload=a.workload, requests=a.requests,
+                   instructions=a.instructions,
+                   instructions_per_req=round(a.instructions / a.requests) if a.requests else None)
         with open(a.out, "a") as f:
             f.write(json.dumps(rec) + "\n")
         return 0

@@ -200,6 +200,20 @@ def main():
         p("From exec of `taskset -c 0 rakshaayan serve` on the migrated database to the first 200 from "
           "`/ready` (polled every millisecond): " + ", ".join(f"{s['ready_ms']:.0f}" for s in starts) + " ms.")
         p("")
+    counts = [r for r in recs if r.get("record") == "callgrind"]
+    if counts:
+        p("## Instructions per request (callgrind)")
+        p("")
+        p("The server under valgrind's callgrind, requests one at a time after a warm-up: "
+          "instruction counts repeat across runs where times on a shared machine do not, so "
+          "they compare two builds.")
+        p("")
+        p("| workload | requests | instructions per request |")
+        p("|---|---:|---:|")
+        for r in counts:
+            p(f"| {NAMES.get(r['workload'], r['workload'])} | {fmt(r['requests'])} | "
+              f"{fmt(r['instructions_per_req'])} |")
+        p("")
     print("\n".join(out))
 
 

@@ -44,6 +44,13 @@
 #                       highest connection count under `perf record -e cpu-clock` (not in
 #                       the tables); the server's hottest functions go to
 #                       bench/results/<timestamp>-perf/<workload>.txt
+#   BENCH_CALLGRIND=N   after the measured runs, the server again under valgrind's callgrind
+#                       for each of BENCH_CALLGRIND_WORKLOADS (default "W1 W2"): after 20
+#                       warm-up requests, N requests one at a time (bench/callgrind_client.py)
+#                       and the instructions the server executed for them, per request: a
+#                       count that repeats to within a fraction of a percent, unlike times
+#                       on a shared machine, for comparing two builds. BENCH_WORKLOADS=none
+#                       skips the timed runs.
 #   BENCH_PERF_KEEP=1   keep perf's recording there too (<workload>.perf.data, large; not
 #                       to be committed), for `perf report -i` on one function's callers
 set -euo pipefail
@@ -482,6 +489,7 @@ profile() { # workload connections seconds: a perf profile of the server under t
 
 MAXC=$(tr ' ' '\n' <<<"$CONNS" | sort -n | tail -1)
 for w in $WORKLOADS; do
+  [[ $w == none ]] && continue
   log "workload $w"
   BENCH_TOKEN=$(login_token bench_patient)
   BENCH_WRITER_TOKEN=$(login_token bench_writer)
@@ -500,6 +508,45 @@ for w in $WORKLOADS; do
   done
   [[ ${BENCH_PERF:-0} == 1 ]] && profile "$w" "$MAXC" "$SECS"
 done
+
+callgrind_count() { # workload requests: instructions per request under callgrind
+  local w=$1 n=$2 out="$WORK/$1.callgrind" expect lua total
+  need valgrind || { log "  valgrind is missing (apt-get install valgrind): no count"; return 0; }
+  case $w in
+    W1) expect='"username":"bench_patient"' ;; W2) expect='"patient":{"username":"bench_patient"}' ;;
+    *) log "  callgrind: only W1 and W2 (read-only) are counted, not $w"; return 0 ;;
+  esac
+  lua="$BENCH_DIR/lua/$(script_of "$w")"
+  stop_server
+  local started
+  started=$(server_env python3 "$BENCH_DIR/start_server.py" --url "http://127.0.0.1:$PORT/ready" \
+    --log "$WORK/server-callgrind.log" --timeout 180 -- taskset -c "$SERVER_CPU" \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$BIN" serve) \
+    || die "the server did not start under callgrind"
+  SERVER_PID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["pid"])' "$started")
+  BENCH_TOKEN=$(login_token bench_patient)
+  python3 "$BENCH_DIR/callgrind_client.py" --url "$URL" --lua "$lua" --token "$BENCH_TOKEN" \
+    --requests 20 --expect "$expect" || die "callgrind warm-up of $w failed"
+  callgrind_control -z "$SERVER_PID" >/dev/null 2>&1
+  callgrind_control -i on "$SERVER_PID" >/dev/null 2>&1
+  python3 "$BENCH_DIR/callgrind_client.py" --url "$URL" --lua "$lua" --token "$BENCH_TOKEN" \
+    --requests "$n" --expect "$expect" || die "callgrind requests of $w failed"
+  callgrind_control -d "$SERVER_PID" >/dev/null 2>&1 # dump what the requests executed
+  stop_server
+  # "$out.1" is that dump; "$out" (written at exit) holds the shutdown, not counted.
+  total=$(awk '/^totals:/ {s += $2} END {print s + 0}' "$out.1")
+  [[ $total -gt 0 ]] || die "callgrind counted nothing for $w"
+  record callgrind --workload "$w" --requests "$n" --instructions "$total"
+  log "  $w: $(python3 -c "print(f'{$total / $n:,.0f}')") instructions per request ($n requests, callgrind)"
+  rm -f "$out"*
+}
+
+if [[ -n ${BENCH_CALLGRIND:-} ]]; then
+  for w in ${BENCH_CALLGRIND_WORKLOADS:-W1 W2}; do
+    log "callgrind $w"
+    callgrind_count "$w" "$BENCH_CALLGRIND"
+  done
+fi
 
 log "writing $MD"
 python3 "$BENCH_DIR/report.py" "$JSONL" >"$MD"

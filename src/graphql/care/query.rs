@@ -15,7 +15,7 @@ use crate::{
         access::{Access, RootAccess},
         context::ContextExt,
         ids::parse_id,
-        pagination::{PageArgs, RelayConnection, connection},
+        pagination::{PageArgs, RelayConnection, SortValue, connection},
     },
     services::{
         care::{
@@ -272,7 +272,7 @@ impl CareQuery {
 }
 
 /// The connection of a page, and its models (for the `view` audit).
-fn finish<M: Clone, V: serde::Serialize, N: async_graphql::OutputType>(
+fn finish<M: Clone, V: SortValue, N: async_graphql::OutputType>(
     page: Page<M, V>,
     ordering: &Ordering,
     node: impl FnMut(M) -> N,

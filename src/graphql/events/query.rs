@@ -17,7 +17,7 @@ use crate::{
         context::ContextExt,
         ids::parse_id,
         loaders::load_map,
-        pagination::{PageArgs, RelayConnection, connection},
+        pagination::{PageArgs, RelayConnection, SortValue, connection},
         stats::CountBy,
     },
     services::{
@@ -246,7 +246,7 @@ struct EventKeys {
 }
 
 /// The connection of a page, and the keys of its rows (relations, view audit).
-fn finish<V: serde::Serialize>(
+fn finish<V: SortValue>(
     page: Page<events::Model, V>,
     ordering: &crate::services::pagination::Ordering,
     rights: &EventRights,

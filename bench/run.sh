@@ -50,7 +50,8 @@
 #                       and the instructions the server executed for them, per request: a
 #                       count that repeats to within a fraction of a percent, unlike times
 #                       on a shared machine, for comparing two builds. BENCH_WORKLOADS=none
-#                       skips the timed runs.
+#                       skips the timed runs; BENCH_CALLGRIND_KEEP=1 keeps the counts per
+#                       function (bench/results/<timestamp>-callgrind/, for callgrind_annotate).
 #   BENCH_PERF_KEEP=1   keep perf's recording there too (<workload>.perf.data, large; not
 #                       to be committed), for `perf report -i` on one function's callers
 set -euo pipefail
@@ -538,6 +539,10 @@ callgrind_count() { # workload requests: instructions per request under callgrin
   [[ $total -gt 0 ]] || die "callgrind counted nothing for $w"
   record callgrind --workload "$w" --requests "$n" --instructions "$total"
   log "  $w: $(python3 -c "print(f'{$total / $n:,.0f}')") instructions per request ($n requests, callgrind)"
+  if [[ -n ${BENCH_CALLGRIND_KEEP:-} ]]; then
+    mkdir -p "$RESULTS/$TS-callgrind" && mv "$out.1" "$RESULTS/$TS-callgrind/$w.callgrind.out"
+    log "  kept: $RESULTS/$TS-callgrind/$w.callgrind.out (callgrind_annotate; not to be committed)"
+  fi
   rm -f "$out"*
 }
 

@@ -11,9 +11,13 @@
 //!   allocation per hash is kept by the allocator after it is freed);
 //! * yields to request handling: on Linux the threads run at a lower scheduling priority
 //!   (nice 10) with a short time slice, so when the CPU is contended a login storm takes
-//!   what the other requests leave, and a request arriving while a hash runs is served
-//!   within a fraction of a millisecond instead of after the hash's slice. Without
-//!   contention logins run at full speed.
+//!   what the other requests leave, and a request that wakes the idle runtime while a
+//!   hash runs preempts the hash at once. Without contention logins run at full speed.
+//!   What this cannot prevent, on one core: when the runtime is busy (runnable, not
+//!   woken) and the scheduler hands the core to a hash at a tick, the hash keeps it until
+//!   the next tick (4 ms at HZ=250) — `perf sched latency` during the benchmark's login
+//!   storm shows exactly these waits. `SCHED_IDLE` would avoid them, but an unprivileged
+//!   thread cannot leave `SCHED_IDLE` again, so logins would starve under sustained load.
 
 use std::sync::{Arc, Mutex, mpsc};
 

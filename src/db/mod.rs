@@ -1,6 +1,7 @@
 //! Database connection, pool settings and migrations, for SQLite and PostgreSQL.
 
 pub mod constraint;
+pub mod row;
 
 use std::{
     sync::{

@@ -241,17 +241,19 @@ pub async fn summaries_of_events(
     event_ids: &[i32],
     columns: SummaryColumns,
 ) -> AppResult<Vec<AttachmentSummary>> {
+    use crate::db::row;
     use attachments::Column as C;
     use sea_orm::{DbErr, QueryOrder, QueryResult, QueryTrait};
-    /// Reads the value at a position into its field.
+    /// Reads the value at a position into its field (text without sqlx's per-value type
+    /// check, [`crate::db::row`]).
     type Fill = fn(&mut AttachmentSummary, &QueryResult, usize) -> Result<(), DbErr>;
     const OPTIONAL: [(SummaryColumns, C, Fill); 6] = [
         (SummaryColumns::FILE_NAME, C::FileName, |s, row, i| {
-            s.file_name = row.try_get_by_index(i)?;
+            s.file_name = row::text(row, i)?;
             Ok(())
         }),
         (SummaryColumns::FILE_TYPE, C::FileType, |s, row, i| {
-            s.file_type = row.try_get_by_index(i)?;
+            s.file_type = row::text_enum(row, i)?;
             Ok(())
         }),
         (SummaryColumns::FILE_SIZE, C::FileSize, |s, row, i| {
@@ -259,11 +261,11 @@ pub async fn summaries_of_events(
             Ok(())
         }),
         (SummaryColumns::CONTENT_TYPE, C::ContentType, |s, row, i| {
-            s.content_type = row.try_get_by_index(i)?;
+            s.content_type = row::text(row, i)?;
             Ok(())
         }),
         (SummaryColumns::SHA256, C::Sha256, |s, row, i| {
-            s.sha256 = row.try_get_by_index(i)?;
+            s.sha256 = row::text(row, i)?;
             Ok(())
         }),
         (SummaryColumns::UPLOADED_AT, C::UploadedAt, |s, row, i| {

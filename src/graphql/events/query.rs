@@ -157,9 +157,9 @@ impl EventQuery {
                 finish(page, &ordering, &rights)
             }
         };
-        let relations = PageRelations::load(ctx, &models).await?;
+        let mut relations = PageRelations::load(ctx, &models).await?;
         for (edge, keys) in connection.edges.iter_mut().zip(&models) {
-            edge.node.preloaded = relations.of(keys);
+            edge.node.preloaded = relations.take(keys);
         }
         let others: Vec<i32> = models
             .iter()
@@ -321,8 +321,8 @@ impl PageRelations {
         })
     }
 
-    /// What the node of `row` gets.
-    fn of(&self, row: &EventKeys) -> Preloaded {
+    /// What the node of `row` gets (its attachments move out of here).
+    fn take(&mut self, row: &EventKeys) -> Preloaded {
         let user = |id: i32| self.users.get(&id).cloned();
         Preloaded {
             // Not loaded for a hidden patient: the field's guard refuses it first.
@@ -330,8 +330,8 @@ impl PageRelations {
             reviewed_by: self.reviewers.then(|| row.reviewed_by.and_then(user)),
             attachments: self
                 .attachments
-                .as_ref()
-                .map(|by_event| by_event.get(&row.id).cloned().unwrap_or_default()),
+                .as_mut()
+                .map(|by_event| by_event.remove(&row.id).unwrap_or_default()),
         }
     }
 }

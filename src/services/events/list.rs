@@ -243,7 +243,9 @@ impl EventColumns {
     }
 
     /// A model from a row of these columns, by position; the rest are placeholders.
+    /// Text columns are read with [`crate::db::row`] (no per-value type check).
     fn decode(&self, row: &sea_orm::QueryResult) -> Result<events::Model, sea_orm::DbErr> {
+        use crate::db::row::{optional_text, text, text_enum};
         use events::Column as C;
         let mut m = events::Model {
             id: 0,
@@ -275,24 +277,24 @@ impl EventColumns {
             match column {
                 C::Id => m.id = row.try_get_by_index(i)?,
                 C::PatientId => m.patient_id = row.try_get_by_index(i)?,
-                C::Title => m.title = row.try_get_by_index(i)?,
-                C::Description => m.description = row.try_get_by_index(i)?,
-                C::Severity => m.severity = row.try_get_by_index(i)?,
-                C::Status => m.status = row.try_get_by_index(i)?,
-                C::DeviceName => m.device_name = row.try_get_by_index(i)?,
-                C::DeviceCategory => m.device_category = row.try_get_by_index(i)?,
-                C::Manufacturer => m.manufacturer = row.try_get_by_index(i)?,
-                C::ModelNumber => m.model_number = row.try_get_by_index(i)?,
-                C::SerialNumber => m.serial_number = row.try_get_by_index(i)?,
+                C::Title => m.title = text(row, i)?,
+                C::Description => m.description = text(row, i)?,
+                C::Severity => m.severity = text_enum(row, i)?,
+                C::Status => m.status = text_enum(row, i)?,
+                C::DeviceName => m.device_name = text(row, i)?,
+                C::DeviceCategory => m.device_category = text(row, i)?,
+                C::Manufacturer => m.manufacturer = text(row, i)?,
+                C::ModelNumber => m.model_number = optional_text(row, i)?,
+                C::SerialNumber => m.serial_number = optional_text(row, i)?,
                 C::EventDate => m.event_date = row.try_get_by_index(i)?,
-                C::EventLocation => m.event_location = row.try_get_by_index(i)?,
-                C::Symptoms => m.symptoms = row.try_get_by_index(i)?,
-                C::TreatmentReceived => m.treatment_received = row.try_get_by_index(i)?,
-                C::Outcome => m.outcome = row.try_get_by_index(i)?,
-                C::Witnesses => m.witnesses = row.try_get_by_index(i)?,
-                C::AdditionalNotes => m.additional_notes = row.try_get_by_index(i)?,
+                C::EventLocation => m.event_location = text(row, i)?,
+                C::Symptoms => m.symptoms = text(row, i)?,
+                C::TreatmentReceived => m.treatment_received = optional_text(row, i)?,
+                C::Outcome => m.outcome = optional_text(row, i)?,
+                C::Witnesses => m.witnesses = optional_text(row, i)?,
+                C::AdditionalNotes => m.additional_notes = optional_text(row, i)?,
                 C::SupportingDocuments => m.supporting_documents = row.try_get_by_index(i)?,
-                C::ReviewNote => m.review_note = row.try_get_by_index(i)?,
+                C::ReviewNote => m.review_note = optional_text(row, i)?,
                 C::CreatedAt => m.created_at = row.try_get_by_index(i)?,
                 C::UpdatedAt => m.updated_at = row.try_get_by_index(i)?,
                 C::ReviewedBy => m.reviewed_by = row.try_get_by_index(i)?,

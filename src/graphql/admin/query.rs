@@ -9,7 +9,6 @@ use crate::{
         access::{Access, RootAccess},
         context::ContextExt,
         ids::parse_id,
-        loaders::loader_error,
         pagination::{PageArgs, RelayConnection, connection},
         users::User,
     },
@@ -71,13 +70,7 @@ impl AdminQuery {
     /// One account, or `null` when there is none with this id.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         let id = parse_id("id", &id)?;
-        let user = ctx
-            .loaders()?
-            .users()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?;
-        Ok(user.map(User::from))
+        User::load(ctx, Some(id)).await
     }
 
     /// Audit-log entries matching `filter`, newest first (at most 100 a page, 20 by

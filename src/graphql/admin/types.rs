@@ -9,9 +9,7 @@ use crate::{
     auth::permission::UserType,
     error::AppResult,
     graphql::{
-        context::ContextExt,
         ids::{parse_id, to_id},
-        loaders::loader_error,
         users::User,
     },
     services::{
@@ -172,16 +170,7 @@ impl AuditLog {
     /// The acting user (`null` for anonymous or system actions, or once the account is
     /// deleted).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.user_id else {
-            return Ok(None);
-        };
-        let user = ctx
-            .loaders()?
-            .users()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?;
-        Ok(user.map(User::from))
+        User::load(ctx, self.0.user_id).await
     }
 
     /// What happened.

@@ -230,7 +230,7 @@ impl PatientRecord {
     }
     /// Who created the record (`null` once that account is deleted).
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_user(ctx, self.0.created_by).await
+        User::load(ctx, self.0.created_by).await
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -262,19 +262,6 @@ impl PatientRecord {
             .unwrap_or_default();
         Ok(list.into_iter().map(PatientDocument).collect())
     }
-}
-
-async fn load_user(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Option<User>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let user = ctx
-        .loaders()?
-        .users()
-        .load_one(id)
-        .await
-        .map_err(loader_error)?;
-    Ok(user.map(User::from))
 }
 
 /// An entry of the doctor directory.
@@ -359,7 +346,7 @@ impl Doctor {
     }
     /// Who added the entry (they, and `ADMIN`, may change or remove it).
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_user(ctx, self.0.created_by).await
+        User::load(ctx, self.0.created_by).await
     }
     /// When the entry was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -419,7 +406,7 @@ impl DoctorAssignment {
     }
     /// Who made the assignment (`null` once that account is deleted).
     async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_user(ctx, self.0.assigned_by).await
+        User::load(ctx, self.0.assigned_by).await
     }
     /// When the doctor was assigned.
     async fn assigned_at(&self) -> DateTime<Utc> {

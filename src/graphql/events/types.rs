@@ -276,17 +276,6 @@ impl From<events::Model> for AdverseEvent {
     }
 }
 
-/// A user through the request's users loader.
-async fn load_user(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Option<User>> {
-    let user = ctx
-        .loaders()?
-        .users()
-        .load_one(id)
-        .await
-        .map_err(loader_error)?;
-    Ok(user.map(User::from))
-}
-
 /// A medical-device adverse-event report. Some fields are hidden from some viewers
 /// (SPEC §5): they resolve to `null` with a `FORBIDDEN` error at their path.
 #[Object]
@@ -381,10 +370,7 @@ impl AdverseEvent {
         if let Some(user) = &self.preloaded.reviewed_by {
             return Ok(user.clone().map(User::from));
         }
-        match self.model.reviewed_by {
-            Some(id) => load_user(ctx, id).await,
-            None => Ok(None),
-        }
+        User::load(ctx, self.model.reviewed_by).await
     }
     /// The reporting patient. Hidden from regulators, manufacturers and hospitals.
     #[graphql(guard = "EventFieldGuard::new(&self.model, GuardedField::Patient)")]
@@ -392,7 +378,7 @@ impl AdverseEvent {
         if let Some(user) = &self.preloaded.patient {
             return Ok(user.clone().map(User::from));
         }
-        load_user(ctx, self.model.patient_id).await
+        User::load(ctx, Some(self.model.patient_id)).await
     }
     /// Uploaded files, oldest first.
     async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EventAttachment>> {
@@ -717,33 +703,35 @@ mod column_map_tests {
         fields
     }
 
+    /// Every field of `type_name` in the published schema is known to `known`.
+    fn assert_all_known(type_name: &str, at_least: usize, known: impl Fn(&str) -> bool) {
+        let fields = fields_of(type_name);
+        assert!(fields.len() >= at_least, "parsed the fields: {fields:?}");
+        for field in fields {
+            assert!(
+                known(field),
+                "{type_name}: the column map does not know `{field}`"
+            );
+        }
+    }
+
     /// Every field of `AdverseEvent` in the published schema has its columns listed, so
     /// a list selecting it reads no more than it needs (an unlisted field would still be
     /// correct, by reading every column, but this test makes the omission visible).
     #[test]
     fn every_adverse_event_field_names_its_columns() {
-        let fields = fields_of("AdverseEvent");
-        assert!(fields.len() >= 25, "parsed the fields: {fields:?}");
-        for field in fields {
-            assert!(
-                AdverseEvent::columns_of(field).is_some(),
-                "AdverseEvent::columns_of does not know `{field}`"
-            );
-        }
+        assert_all_known("AdverseEvent", 25, |f| {
+            AdverseEvent::columns_of(f).is_some()
+        });
         assert!(AdverseEvent::columns_of("noSuchField").is_none());
     }
 
     /// The same for the summary fields of `EventAttachment`.
     #[test]
     fn every_attachment_field_names_its_summary_fields() {
-        let fields = fields_of("EventAttachment");
-        assert!(fields.len() >= 9, "parsed the fields: {fields:?}");
-        for field in fields {
-            assert!(
-                EventAttachment::columns_of(field).is_some(),
-                "EventAttachment::columns_of does not know `{field}`"
-            );
-        }
+        assert_all_known("EventAttachment", 9, |f| {
+            EventAttachment::columns_of(f).is_some()
+        });
         assert!(EventAttachment::columns_of("filePath").is_none());
     }
 }

@@ -96,16 +96,7 @@ impl UserRole {
 
     /// Who granted the role (`null` once that account is deleted).
     async fn assigned_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.assigned_by else {
-            return Ok(None);
-        };
-        let user = ctx
-            .loaders()?
-            .users()
-            .load_one(id)
-            .await
-            .map_err(loader_error)?;
-        Ok(user.map(User::from))
+        User::load(ctx, self.0.assigned_by).await
     }
 
     /// When the role was granted.

@@ -39,6 +39,23 @@ impl From<Arc<auth_users::Model>> for User {
     }
 }
 
+impl User {
+    /// The account `id` through the request's users loader: `None` for no id, or when
+    /// there is no such account.
+    pub async fn load(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Option<Self>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let user = ctx
+            .loaders()?
+            .users()
+            .load_one(id)
+            .await
+            .map_err(loader_error)?;
+        Ok(user.map(Self::from))
+    }
+}
+
 /// A user account. Contact fields are visible to the user, `ADMIN` and `users:read`.
 #[Object]
 impl User {

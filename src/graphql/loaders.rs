@@ -275,38 +275,12 @@ impl Loaders {
     }
 }
 
-/// Loads `keys` through `loader` at once — one statement, no batching delay — and keeps
-/// the values in its cache, so the fields resolved next (`load_one`) find them there. A
-/// list resolver calls it for the relations its selection asks for, which makes the
-/// statements per page constant however the executor interleaves the items.
-pub async fn prefetch<T>(loader: &RequestLoader<T>, keys: &[i32]) -> async_graphql::Result<()>
-where
-    T: Loader<i32, Error = Arc<AppError>>,
-{
-    prefetch_filling(loader, keys, |_| {}).await.map(drop)
-}
-
-/// [`prefetch`] for a one-to-many loader: a key without rows is cached as an empty list,
-/// so asking for it later does not query again.
-pub async fn prefetch_lists<T, V>(
-    loader: &RequestLoader<T>,
-    keys: &[i32],
-) -> async_graphql::Result<()>
-where
-    T: Loader<i32, Value = Vec<V>, Error = Arc<AppError>>,
-    V: Clone + Send + Sync + 'static,
-{
-    prefetch_filling(loader, keys, |values: &mut HashMap<i32, Vec<V>>| {
-        for key in keys {
-            values.entry(*key).or_default();
-        }
-    })
-    .await
-    .map(drop)
-}
-
-/// [`prefetch`], returning the values of `keys` that exist (cached or just loaded): for a
-/// list that hands each item its relation directly instead of a loader call per item.
+/// The values of `keys` that exist, loaded through `loader` at once — one statement for
+/// the keys its cache does not hold (the viewer's own account, at the start of a request,
+/// is not read again), no batching delay — and kept in its cache for the rest of the
+/// request. A list resolver calls it for a relation its selection asks for and hands each
+/// item its value, which keeps the statements per page constant and the items free of
+/// loader calls.
 pub async fn load_map<T>(
     loader: &RequestLoader<T>,
     keys: &[i32],
@@ -318,38 +292,20 @@ where
         return Ok(HashMap::new());
     }
     let mut values = loader.get_cached_values::<i32>();
-    values.extend(prefetch_filling(loader, keys, |_| {}).await?);
-    Ok(values)
-}
-
-/// Loads the keys of `keys` the cache does not hold, fills the cache with them (after
-/// `fill`) and returns what it loaded.
-async fn prefetch_filling<T>(
-    loader: &RequestLoader<T>,
-    keys: &[i32],
-    fill: impl FnOnce(&mut HashMap<i32, T::Value>),
-) -> async_graphql::Result<HashMap<i32, T::Value>>
-where
-    T: Loader<i32, Error = Arc<AppError>>,
-{
-    // What the cache already holds (the viewer's own account, at the start of a
-    // request) is not read again; the cache is small when a list resolver runs.
-    let cached = loader.get_cached_values::<i32>();
-    let mut keys: Vec<i32> = keys
+    let mut missing: Vec<i32> = keys
         .iter()
         .copied()
-        .filter(|k| !cached.contains_key(k))
+        .filter(|k| !values.contains_key(k))
         .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let loaded = loader.loader().load(&missing).await.map_err(loader_error)?;
+        loader
+            .feed_many(loaded.iter().map(|(k, v)| (*k, v.clone())))
+            .await;
+        values.extend(loaded);
     }
-    let mut values = loader.loader().load(&keys).await.map_err(loader_error)?;
-    fill(&mut values);
-    loader
-        .feed_many(values.iter().map(|(k, v)| (*k, v.clone())))
-        .await;
     Ok(values)
 }
 

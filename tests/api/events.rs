@@ -870,6 +870,54 @@ async fn statistics_are_scoped_and_manufacturers_see_only_their_devices() {
 }
 
 #[tokio::test]
+async fn hidden_fields_stay_hidden_in_list_pages() {
+    // A page hands each node its patient and reads only the key columns, yet the field
+    // guards decide exactly as for a single read: the same fields are refused, at each
+    // node's path, and no patient data reaches a viewer who may not see it.
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let id = event_in(&app, &w, "approved").await;
+    let q = "{ adverseEvents(first: 10) { edges { node {
+        id title eventLocation witnesses patient { username } } } } }";
+    for (token, hidden) in [
+        (&w.government.1, vec!["patient", "witnesses"]),
+        (&w.hospital.1, vec!["patient", "witnesses"]),
+        (
+            &w.manufacturer.1,
+            vec!["eventLocation", "patient", "witnesses"],
+        ),
+        (&w.coordinator.1, vec![]),
+    ] {
+        let r = app.gql_as(token, q, json!({})).await;
+        let edges = r.body["data"]["adverseEvents"]["edges"].as_array().unwrap();
+        let at = edges
+            .iter()
+            .position(|e| e["node"]["id"] == json!(id))
+            .unwrap_or_else(|| panic!("{id} listed: {}", r.body));
+        let node = &edges[at]["node"];
+        assert_eq!(node["title"], "Device malfunction", "{}", r.body);
+        let mut refused: Vec<String> = r
+            .errors()
+            .iter()
+            .filter(|e| e["path"][2] == json!(at))
+            .map(|e| {
+                assert_eq!(e["extensions"]["code"], "FORBIDDEN");
+                e["path"][4].as_str().unwrap().to_owned()
+            })
+            .collect();
+        refused.sort();
+        assert_eq!(refused, hidden, "{}", r.body);
+        for field in &hidden {
+            assert!(node[field].is_null(), "{field}: {}", r.body);
+        }
+        if hidden.is_empty() {
+            assert_eq!(node["patient"]["username"], "patient");
+            assert_eq!(node["eventLocation"], "Mumbai Hospital");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_page_of_events_with_relations_costs_a_constant_number_of_statements() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;

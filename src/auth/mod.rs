@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod keys;
 pub mod password;
 pub mod permission;
+pub mod preempt;
 pub mod request;
 pub mod session_cache;
 pub mod viewer;

@@ -13,11 +13,14 @@
 //!   (nice 10) with a short time slice, so when the CPU is contended a login storm takes
 //!   what the other requests leave, and a request that wakes the idle runtime while a
 //!   hash runs preempts the hash at once. Without contention logins run at full speed.
-//!   What this cannot prevent, on one core: when the runtime is busy (runnable, not
-//!   woken) and the scheduler hands the core to a hash at a tick, the hash keeps it until
-//!   the next tick (4 ms at HZ=250) — `perf sched latency` during the benchmark's login
-//!   storm shows exactly these waits. `SCHED_IDLE` would avoid them, but an unprivileged
-//!   thread cannot leave `SCHED_IDLE` again, so logins would starve under sustained load.
+//!   Priority alone cannot stop one thing on a busy core: when the runtime is runnable
+//!   (busy, not woken) and the scheduler hands the core to a hash at a tick, the hash
+//!   keeps it until the next tick (4 ms at HZ=250; `perf sched latency` during the
+//!   benchmark's login storm showed exactly these waits). So each hash runs under a
+//!   [`YieldTimer`](super::preempt::YieldTimer), which makes the thread yield the core
+//!   every half millisecond: stints of at most that, the same share of the core.
+//!   (`SCHED_IDLE` would avoid the waits too, but an unprivileged thread cannot leave
+//!   it again, so logins would starve under sustained load.)
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -27,6 +30,7 @@ use argon2::{
 };
 use tokio::sync::{Semaphore, oneshot};
 
+use super::preempt::YieldTimer;
 use crate::error::{AppError, AppResult};
 
 /// A well-formed Argon2id hash, with the pool's parameters, that no password produces
@@ -151,17 +155,23 @@ impl Worker {
 
     fn run(mut self, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
         lower_priority();
+        let timer = YieldTimer::for_current_thread();
+        if !timer.is_active() {
+            tracing::debug!("password hashing threads run without a yield timer");
+        }
         loop {
             let job = match jobs.lock() {
                 Ok(receiver) => receiver.recv(),
                 Err(_) => return,
             };
+            // Each hash runs in stints of at most `preempt::INTERVAL` while a request
+            // waits for the core.
             match job {
                 Ok(Job::Hash(password, reply)) => {
-                    let _ = reply.send(self.hash(&password));
+                    let _ = reply.send(timer.run(|| self.hash(&password)));
                 }
                 Ok(Job::Verify(password, hash, reply)) => {
-                    let _ = reply.send(self.verify(&password, &hash));
+                    let _ = reply.send(timer.run(|| self.verify(&password, &hash)));
                 }
                 // Every pool handle is gone.
                 Err(_) => return,

@@ -39,6 +39,8 @@ struct Inner {
     db: DatabaseConnection,
     /// SQL statements executed so far (tests, benchmark).
     statements: StatementCounter,
+    /// List nodes resolved directly from their rows (`graphql::events::direct`; tests).
+    direct_nodes: Arc<std::sync::atomic::AtomicU64>,
     /// Access-token signing keys.
     jwt: JwtKeys,
     /// Per-purpose keys derived from the secret.
@@ -105,6 +107,7 @@ impl AppState {
             config,
             db,
             statements,
+            direct_nodes: Arc::default(),
             jwt,
             keys,
             persisted_queries: PersistedQueries::new(1000),
@@ -134,6 +137,18 @@ impl AppState {
     /// Statements executed through the pool so far.
     pub fn statements(&self) -> &StatementCounter {
         &self.0.statements
+    }
+
+    /// List nodes resolved directly from their rows so far (`graphql::events::direct`).
+    pub fn direct_nodes(&self) -> u64 {
+        self.0
+            .direct_nodes
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The counter behind [`Self::direct_nodes`], for the pages that count into it.
+    pub(crate) fn direct_nodes_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.0.direct_nodes.clone()
     }
 
     /// Access-token keys.

@@ -2,6 +2,7 @@
 //! mutations and the live status subscription.
 
 pub mod attachments;
+pub mod direct;
 pub mod mutation;
 pub mod query;
 pub mod subscription;

@@ -6,9 +6,12 @@ use entity::{auth_users, patient_adverse_events as events};
 
 use std::{collections::HashMap, sync::Arc};
 
-use super::types::{
-    AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats, EventAttachment,
-    Preloaded,
+use super::{
+    direct::{ListedEvent, PageShared},
+    types::{
+        AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats, EventAttachment,
+        Preloaded,
+    },
 };
 use crate::{
     auth::permission::{Permission, UserType},
@@ -101,10 +104,11 @@ impl EventQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<RelayConnection<AdverseEvent>> {
+    ) -> async_graphql::Result<RelayConnection<ListedEvent>> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let rights = EventRights::of(viewer);
+        let shared = PageShared::new(rights.clone(), state.direct_nodes_counter());
         let select = list::select(&rights, &filter.unwrap_or_default().into())?;
         let (field, direction) = order_by
             .map(|o| o.parts())
@@ -130,7 +134,7 @@ impl EventQuery {
                     |m| m.created_at,
                 )
                 .await?;
-                finish(page, &ordering, &rights)
+                finish(page, &ordering, &rights, &shared)
             }
             EventOrderField::EventDate => {
                 let page: Page<events::Model, NaiveDate> = list::page(
@@ -142,7 +146,7 @@ impl EventQuery {
                     |m| m.event_date,
                 )
                 .await?;
-                finish(page, &ordering, &rights)
+                finish(page, &ordering, &rights, &shared)
             }
             EventOrderField::Severity => {
                 let page: Page<events::Model, i32> = list::page(
@@ -154,12 +158,12 @@ impl EventQuery {
                     |m| severity_rank(m.severity),
                 )
                 .await?;
-                finish(page, &ordering, &rights)
+                finish(page, &ordering, &rights, &shared)
             }
         };
         let mut relations = PageRelations::load(ctx, &models).await?;
         for (edge, keys) in connection.edges.iter_mut().zip(&models) {
-            edge.node.preloaded = relations.take(keys);
+            edge.node.event.preloaded = relations.take(keys);
         }
         let others: Vec<i32> = models
             .iter()
@@ -250,7 +254,8 @@ fn finish<V: SortValue>(
     page: Page<events::Model, V>,
     ordering: &crate::services::pagination::Ordering,
     rights: &EventRights,
-) -> (Vec<EventKeys>, RelayConnection<AdverseEvent>) {
+    shared: &Arc<PageShared>,
+) -> (Vec<EventKeys>, RelayConnection<ListedEvent>) {
     let keys = page
         .items
         .iter()
@@ -261,7 +266,12 @@ fn finish<V: SortValue>(
             patient_visible: field_denied(rights, m, GuardedField::Patient).is_none(),
         })
         .collect();
-    (keys, connection(page, ordering, AdverseEvent::from))
+    (
+        keys,
+        connection(page, ordering, |m| {
+            ListedEvent::new(AdverseEvent::from(m), shared.clone())
+        }),
+    )
 }
 
 /// The relations a page's selection asks for (`patient`, `reviewedBy`, `attachments`),

@@ -1,0 +1,508 @@
+//! The nodes of an `adverseEvents` page, resolved directly from their rows.
+//!
+//! async-graphql resolves every field of every object as a boxed future with a context
+//! of its own and an index-map entry: about 2,500 instructions a field, most of the cost
+//! of a 50-event page, whose fields are almost all plain reads of the loaded row. So a
+//! page compiles its node selection once into a [`Plan`] and builds each node's value
+//! straight from the row and the relations the page loaded, with the same conversions
+//! the resolvers use.
+//!
+//! Only what this path can answer exactly as the resolvers would takes it: fields,
+//! fragments and inline fragments on the node's own type, without arguments or
+//! directives (async-graphql has already evaluated `@skip`/`@include` and removed what
+//! they skip; no other directive exists in the schema), from the vocabulary below (every field of `AdverseEvent`; of `User` the
+//! fields any viewer of the event may see; of `EventAttachment` all but `downloadUrl`);
+//! and, per node, only when the viewer may see every guarded field selected and the
+//! relations selected were loaded with the page. Anything else goes through the generic
+//! resolvers, so a refused field still gets its guard's `FORBIDDEN` error at its path.
+//! The events tests compare list pages with single reads (always generic) field by
+//! field, and count the nodes that took this path.
+
+use std::{
+    borrow::Cow,
+    collections::HashMap,
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use async_graphql::{
+    ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    indexmap::IndexMap,
+    parser::types::{Field, FragmentDefinition, Selection, SelectionSet},
+    registry::Registry,
+    resolver_utils::enum_value,
+};
+use entity::auth_users;
+
+use super::types::{AdverseEvent, EventStatus, FileType, Severity};
+use crate::{
+    auth::permission::UserType,
+    graphql::scalars::{Date, Long},
+    services::{
+        attachments::AttachmentSummary,
+        events::{
+            self as event_service,
+            policy::{EventRights, GuardedField, field_denied},
+        },
+    },
+};
+
+type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
+
+/// What every node of one page shares: the viewer's rights and the compiled selection.
+pub struct PageShared {
+    rights: EventRights,
+    /// The plan of the first node selection seen, by the selection set's address (one
+    /// page can be selected twice, `a: edges { … } b: edges { … }`; a second selection
+    /// is compiled per node).
+    plan: OnceLock<(usize, Option<Plan<EventField>>)>,
+    /// Nodes that took this path, for the tests ([`crate::state::AppState::direct_nodes`]).
+    direct: Arc<AtomicU64>,
+}
+
+impl PageShared {
+    /// The shared part of a page listed for a viewer with `rights`.
+    pub fn new(rights: EventRights, direct: Arc<AtomicU64>) -> Arc<Self> {
+        Arc::new(Self {
+            rights,
+            plan: OnceLock::new(),
+            direct,
+        })
+    }
+}
+
+/// An `AdverseEvent` node of a list page: the same type in the schema, resolved
+/// directly when it can be (see the module documentation).
+pub struct ListedEvent {
+    /// The node as the generic resolvers see it.
+    pub event: AdverseEvent,
+    page: Arc<PageShared>,
+}
+
+impl ListedEvent {
+    /// `event`, listed in the page `page`.
+    pub fn new(event: AdverseEvent, page: Arc<PageShared>) -> Self {
+        Self { event, page }
+    }
+
+    fn direct(&self, set: &SelectionSet, fragments: &Fragments) -> Option<Value> {
+        let address = std::ptr::from_ref(set) as usize;
+        let (compiled_for, plan) = self
+            .page
+            .plan
+            .get_or_init(|| (address, compile(set, fragments)));
+        let value = if *compiled_for == address {
+            event_value(plan.as_ref()?, &self.event, &self.page.rights)
+        } else {
+            event_value(&compile(set, fragments)?, &self.event, &self.page.rights)
+        }?;
+        self.page.direct.fetch_add(1, Ordering::Relaxed);
+        Some(value)
+    }
+}
+
+impl OutputType for ListedEvent {
+    fn type_name() -> Cow<'static, str> {
+        AdverseEvent::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        AdverseEvent::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        AdverseEvent::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(value) = self.direct(&field.node.selection_set.node, &ctx.query_env.fragments) {
+            return Ok(value);
+        }
+        OutputType::resolve(&self.event, ctx, field).await
+    }
+}
+
+/// A compiled selection set: response keys and what each resolves to, in query order.
+type Plan<F> = Vec<(Name, F)>;
+
+/// The fields of one object type this path can resolve.
+trait Vocabulary: Sized + PartialEq {
+    /// The GraphQL type name (`__typename`, fragment type conditions).
+    const TYPE: &'static str;
+    /// The field `name` with the sub-selection `set`; `None` when this path does not
+    /// resolve it.
+    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self>;
+}
+
+/// `set` compiled, or `None` when any part of it is not for this path.
+fn compile<F: Vocabulary>(set: &SelectionSet, fragments: &Fragments) -> Option<Plan<F>> {
+    let mut plan = Vec::with_capacity(set.items.len());
+    collect(set, fragments, &mut plan)?;
+    Some(plan)
+}
+
+fn collect<F: Vocabulary>(
+    set: &SelectionSet,
+    fragments: &Fragments,
+    plan: &mut Plan<F>,
+) -> Option<()> {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                if !field.arguments.is_empty() || !field.directives.is_empty() {
+                    return None;
+                }
+                let resolved = F::field(
+                    field.name.node.as_str(),
+                    &field.selection_set.node,
+                    fragments,
+                )?;
+                let key = &field.response_key().node;
+                match plan.iter().find(|(k, _)| k == key) {
+                    // The same field twice (a fragment repeating `id`): one answer.
+                    Some((_, earlier)) if *earlier == resolved => {}
+                    // Different selections under one key merge; the generic path does that.
+                    Some(_) => return None,
+                    None => plan.push((key.clone(), resolved)),
+                }
+            }
+            Selection::FragmentSpread(spread) => {
+                if !spread.node.directives.is_empty() {
+                    return None;
+                }
+                let fragment = &fragments.get(&spread.node.fragment_name.node)?.node;
+                if fragment.type_condition.node.on.node != F::TYPE
+                    || !fragment.directives.is_empty()
+                {
+                    return None;
+                }
+                collect(&fragment.selection_set.node, fragments, plan)?;
+            }
+            Selection::InlineFragment(inline) => {
+                let inline = &inline.node;
+                if !inline.directives.is_empty()
+                    || inline
+                        .type_condition
+                        .as_ref()
+                        .is_some_and(|c| c.node.on.node != F::TYPE)
+                {
+                    return None;
+                }
+                collect(&inline.selection_set.node, fragments, plan)?;
+            }
+        }
+    }
+    Some(())
+}
+
+/// The fields of `AdverseEvent`.
+#[derive(PartialEq)]
+enum EventField {
+    Typename,
+    Id,
+    Title,
+    Description,
+    Severity,
+    Status,
+    DeviceName,
+    DeviceCategory,
+    Manufacturer,
+    ModelNumber,
+    SerialNumber,
+    EventDate,
+    EventLocation,
+    Symptoms,
+    TreatmentReceived,
+    Outcome,
+    Witnesses,
+    AdditionalNotes,
+    SupportingDocuments(Plan<DocumentField>),
+    ReviewNote,
+    ReviewedAt,
+    ReviewedBy(Plan<UserField>),
+    Patient(Plan<UserField>),
+    Attachments(Plan<AttachmentField>),
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl Vocabulary for EventField {
+    const TYPE: &'static str = "AdverseEvent";
+
+    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "id" => Self::Id,
+            "title" => Self::Title,
+            "description" => Self::Description,
+            "severity" => Self::Severity,
+            "status" => Self::Status,
+            "deviceName" => Self::DeviceName,
+            "deviceCategory" => Self::DeviceCategory,
+            "manufacturer" => Self::Manufacturer,
+            "modelNumber" => Self::ModelNumber,
+            "serialNumber" => Self::SerialNumber,
+            "eventDate" => Self::EventDate,
+            "eventLocation" => Self::EventLocation,
+            "symptoms" => Self::Symptoms,
+            "treatmentReceived" => Self::TreatmentReceived,
+            "outcome" => Self::Outcome,
+            "witnesses" => Self::Witnesses,
+            "additionalNotes" => Self::AdditionalNotes,
+            "supportingDocuments" => Self::SupportingDocuments(compile(set, fragments)?),
+            "reviewNote" => Self::ReviewNote,
+            "reviewedAt" => Self::ReviewedAt,
+            "reviewedBy" => Self::ReviewedBy(compile(set, fragments)?),
+            "patient" => Self::Patient(compile(set, fragments)?),
+            "attachments" => Self::Attachments(compile(set, fragments)?),
+            "createdAt" => Self::CreatedAt,
+            "updatedAt" => Self::UpdatedAt,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of `SupportingDocument`.
+#[derive(PartialEq)]
+enum DocumentField {
+    Typename,
+    FileName,
+    FileType,
+    FileSize,
+}
+
+impl Vocabulary for DocumentField {
+    const TYPE: &'static str = "SupportingDocument";
+
+    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "fileName" => Self::FileName,
+            "fileType" => Self::FileType,
+            "fileSize" => Self::FileSize,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of `User` that carry no guard (contact fields, roles and sessions do).
+#[derive(PartialEq)]
+enum UserField {
+    Typename,
+    Id,
+    Username,
+    UserType,
+    FirstName,
+    LastName,
+    OrganizationName,
+    Designation,
+    IsPhoneVerified,
+    IsEmailVerified,
+    IsActive,
+    LastLoginAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl Vocabulary for UserField {
+    const TYPE: &'static str = "User";
+
+    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "id" => Self::Id,
+            "username" => Self::Username,
+            "userType" => Self::UserType,
+            "firstName" => Self::FirstName,
+            "lastName" => Self::LastName,
+            "organizationName" => Self::OrganizationName,
+            "designation" => Self::Designation,
+            "isPhoneVerified" => Self::IsPhoneVerified,
+            "isEmailVerified" => Self::IsEmailVerified,
+            "isActive" => Self::IsActive,
+            "lastLoginAt" => Self::LastLoginAt,
+            "createdAt" => Self::CreatedAt,
+            "updatedAt" => Self::UpdatedAt,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of `EventAttachment` but `downloadUrl` (signed per request).
+#[derive(PartialEq)]
+enum AttachmentField {
+    Typename,
+    Id,
+    EventId,
+    FileName,
+    FileType,
+    FileSize,
+    ContentType,
+    Sha256,
+    UploadedAt,
+}
+
+impl Vocabulary for AttachmentField {
+    const TYPE: &'static str = "EventAttachment";
+
+    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "id" => Self::Id,
+            "eventId" => Self::EventId,
+            "fileName" => Self::FileName,
+            "fileType" => Self::FileType,
+            "fileSize" => Self::FileSize,
+            "contentType" => Self::ContentType,
+            "sha256" => Self::Sha256,
+            "uploadedAt" => Self::UploadedAt,
+            _ => return None,
+        })
+    }
+}
+
+fn string(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+fn optional(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, string)
+}
+
+fn object<F>(plan: &Plan<F>, mut value: impl FnMut(&F) -> Option<Value>) -> Option<Value> {
+    let mut map = IndexMap::with_capacity(plan.len());
+    for (key, field) in plan {
+        map.insert(key.clone(), value(field)?);
+    }
+    Some(Value::Object(map))
+}
+
+/// Whether the viewer may see `field` of `event`; a refusal is the guard's to report.
+fn allowed(rights: &EventRights, event: &AdverseEvent, field: GuardedField) -> Option<()> {
+    field_denied(rights, &event.model, field)
+        .is_none()
+        .then_some(())
+}
+
+/// The node's value, or `None` when it must go through the generic resolvers.
+fn event_value(
+    plan: &Plan<EventField>,
+    event: &AdverseEvent,
+    rights: &EventRights,
+) -> Option<Value> {
+    let m = &event.model;
+    let loaded = &event.preloaded;
+    object(plan, |field| {
+        Some(match field {
+            EventField::Typename => string(EventField::TYPE),
+            EventField::Id => Value::String(m.id.to_string()),
+            EventField::Title => string(&m.title),
+            EventField::Description => string(&m.description),
+            EventField::Severity => enum_value(Severity::from(m.severity)),
+            EventField::Status => enum_value(EventStatus::from(m.status)),
+            EventField::DeviceName => string(&m.device_name),
+            EventField::DeviceCategory => string(&m.device_category),
+            EventField::Manufacturer => string(&m.manufacturer),
+            EventField::ModelNumber => optional(m.model_number.as_deref()),
+            EventField::SerialNumber => optional(m.serial_number.as_deref()),
+            EventField::EventDate => Date(m.event_date).to_value(),
+            EventField::EventLocation => {
+                allowed(rights, event, GuardedField::EventLocation)?;
+                string(&m.event_location)
+            }
+            EventField::Symptoms => string(&m.symptoms),
+            EventField::TreatmentReceived => optional(m.treatment_received.as_deref()),
+            EventField::Outcome => optional(m.outcome.as_deref()),
+            EventField::Witnesses => {
+                allowed(rights, event, GuardedField::Witnesses)?;
+                optional(m.witnesses.as_deref())
+            }
+            EventField::AdditionalNotes => optional(m.additional_notes.as_deref()),
+            EventField::SupportingDocuments(plan) => Value::List(
+                event_service::supporting_documents(m)
+                    .iter()
+                    .map(|d| document_value(plan, d))
+                    .collect::<Option<_>>()?,
+            ),
+            EventField::ReviewNote => optional(m.review_note.as_deref()),
+            EventField::ReviewedAt => m.reviewed_at.map_or(Value::Null, |t| t.to_value()),
+            EventField::ReviewedBy(plan) => user_value(plan, loaded.reviewed_by.as_ref()?)?,
+            EventField::Patient(plan) => {
+                allowed(rights, event, GuardedField::Patient)?;
+                user_value(plan, loaded.patient.as_ref()?)?
+            }
+            EventField::Attachments(plan) => Value::List(
+                loaded
+                    .attachments
+                    .as_ref()?
+                    .iter()
+                    .map(|a| attachment_value(plan, a))
+                    .collect::<Option<_>>()?,
+            ),
+            EventField::CreatedAt => m.created_at.to_value(),
+            EventField::UpdatedAt => m.updated_at.to_value(),
+        })
+    })
+}
+
+fn document_value(
+    plan: &Plan<DocumentField>,
+    d: &event_service::SupportingDocument,
+) -> Option<Value> {
+    object(plan, |field| {
+        Some(match field {
+            DocumentField::Typename => string(DocumentField::TYPE),
+            DocumentField::FileName => string(&d.file_name),
+            // As `SupportingDocument::from` converts it for the generic path.
+            DocumentField::FileType => enum_value(FileType::from(d.file_type)),
+            DocumentField::FileSize => Value::from(i32::try_from(d.file_size).unwrap_or(i32::MAX)),
+        })
+    })
+}
+
+fn user_value(plan: &Plan<UserField>, user: &Option<Arc<auth_users::Model>>) -> Option<Value> {
+    let Some(u) = user else {
+        return Some(Value::Null);
+    };
+    object(plan, |field| {
+        Some(match field {
+            UserField::Typename => string(UserField::TYPE),
+            UserField::Id => Value::String(u.id.to_string()),
+            UserField::Username => string(&u.username),
+            UserField::UserType => enum_value(UserType::from(u.user_type)),
+            UserField::FirstName => optional(u.first_name.as_deref()),
+            UserField::LastName => optional(u.last_name.as_deref()),
+            UserField::OrganizationName => optional(u.organization_name.as_deref()),
+            UserField::Designation => optional(u.designation.as_deref()),
+            UserField::IsPhoneVerified => Value::Boolean(u.is_phone_verified),
+            UserField::IsEmailVerified => Value::Boolean(u.is_email_verified),
+            UserField::IsActive => Value::Boolean(u.is_active),
+            UserField::LastLoginAt => u.last_login_at.map_or(Value::Null, |t| t.to_value()),
+            UserField::CreatedAt => u.created_at.to_value(),
+            UserField::UpdatedAt => u.updated_at.to_value(),
+        })
+    })
+}
+
+fn attachment_value(plan: &Plan<AttachmentField>, a: &AttachmentSummary) -> Option<Value> {
+    object(plan, |field| {
+        Some(match field {
+            AttachmentField::Typename => string(AttachmentField::TYPE),
+            AttachmentField::Id => Value::String(a.id.to_string()),
+            AttachmentField::EventId => Value::String(a.event_id.to_string()),
+            AttachmentField::FileName => string(&a.file_name),
+            AttachmentField::FileType => enum_value(FileType::from(a.file_type)),
+            AttachmentField::FileSize => Long(a.file_size).to_value(),
+            AttachmentField::ContentType => string(&a.content_type),
+            AttachmentField::Sha256 => string(&a.sha256),
+            AttachmentField::UploadedAt => a.uploaded_at.to_value(),
+        })
+    })
+}

@@ -1412,6 +1412,61 @@ async fn list_nodes_resolved_directly_equal_what_the_resolvers_answer() {
                  "fileType": "DOCUMENT", "fileSize": 1234 }])
     );
 
+    // The connection around the nodes is built directly too; with a node field the
+    // direct path does not know (`downloadUrl`) the generic connection answers. Both
+    // give the same page information and cursors, and the cursors page on.
+    let page = |extra: &str| {
+        format!(
+            "query($after: String) {{ adverseEvents(first: 1, after: $after) {{ __typename
+            totalCount pageInfo {{ __typename hasPreviousPage hasNextPage startCursor endCursor }}
+            edges {{ __typename cursor node {{ id {extra} }} }} }} }}"
+        )
+    };
+    let mut after = Value::Null;
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let before = app.state.direct_nodes();
+        let direct = app
+            .gql_as(&w.patient.1, &page(""), json!({ "after": after }))
+            .await;
+        assert_eq!(app.state.direct_nodes() - before, 1, "{}", direct.body);
+        let generic = app
+            .gql_as(
+                &w.patient.1,
+                &page("attachments { downloadUrl }"),
+                json!({ "after": after }),
+            )
+            .await;
+        assert_eq!(app.state.direct_nodes() - before, 1, "{}", generic.body);
+        let mut generic = generic.data()["adverseEvents"].clone();
+        generic["edges"][0]["node"]
+            .as_object_mut()
+            .unwrap()
+            .remove("attachments");
+        let direct = direct.data()["adverseEvents"].clone();
+        assert_eq!(direct, generic);
+        assert_eq!(direct["__typename"], "AdverseEventConnection");
+        assert_eq!(direct["totalCount"], 2);
+        assert_eq!(direct["pageInfo"]["__typename"], "PageInfo");
+        assert_eq!(direct["edges"][0]["__typename"], "AdverseEventEdge");
+        assert_eq!(
+            direct["pageInfo"]["endCursor"],
+            direct["edges"][0]["cursor"]
+        );
+        assert_eq!(
+            direct["pageInfo"]["startCursor"],
+            direct["edges"][0]["cursor"]
+        );
+        seen.push(direct["edges"][0]["node"]["id"].clone());
+        after = direct["pageInfo"]["endCursor"].clone();
+    }
+    seen.sort_by_key(|id| id.as_str().unwrap().parse::<i64>().unwrap());
+    assert_eq!(
+        seen,
+        [json!(approved), json!(draft)],
+        "both pages, each once"
+    );
+
     // `@skip`/`@include` are evaluated before execution (async-graphql drops what they
     // skip, variables included): the direct path answers what is left.
     let (nodes, direct) = listed_nodes(

@@ -5,7 +5,10 @@
 //! of a 50-event page, whose fields are almost all plain reads of the loaded row. So a
 //! page compiles its node selection once into a [`Plan`] and builds each node's value
 //! straight from the row and the relations the page loaded, with the same conversions
-//! the resolvers use.
+//! the resolvers use. The connection around them ([`EventConnection`]: `edges`,
+//! `cursor`, `pageInfo`, `totalCount`) is built the same way when every node of the
+//! page can be; otherwise the generic connection resolves, and each node still tries
+//! the direct way on its own.
 //!
 //! Only what this path can answer exactly as the resolvers would takes it: fields,
 //! fragments and inline fragments on the node's own type, without arguments or
@@ -29,6 +32,7 @@ use std::{
 
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
+    connection::CursorType,
     indexmap::IndexMap,
     parser::types::{Field, FragmentDefinition, Selection, SelectionSet},
     registry::Registry,
@@ -39,7 +43,10 @@ use entity::auth_users;
 use super::types::{AdverseEvent, EventStatus, FileType, Severity};
 use crate::{
     auth::permission::UserType,
-    graphql::scalars::{Date, Long},
+    graphql::{
+        pagination::RelayConnection,
+        scalars::{Date, Long},
+    },
     services::{
         attachments::AttachmentSummary,
         events::{
@@ -128,6 +135,94 @@ impl OutputType for ListedEvent {
     }
 }
 
+/// The `adverseEvents` connection: the same types in the schema, built directly when
+/// the whole page can be (see the module documentation).
+pub struct EventConnection {
+    page: RelayConnection<ListedEvent>,
+    shared: Arc<PageShared>,
+}
+
+impl EventConnection {
+    /// `page`, whose nodes share `shared`.
+    pub fn new(page: RelayConnection<ListedEvent>, shared: Arc<PageShared>) -> Self {
+        Self { page, shared }
+    }
+
+    fn direct(&self, set: &SelectionSet, fragments: &Fragments) -> Option<Value> {
+        let plan: Plan<ConnectionField> = compile(set, fragments)?;
+        let page = &self.page;
+        let nodes = std::cell::Cell::new(0u64);
+        let cursor = |edge: Option<&Edge>| {
+            edge.map_or(Value::Null, |e| Value::String(e.cursor.encode_cursor()))
+        };
+        let value = object(&plan, |field| {
+            Some(match field {
+                ConnectionField::Typename => string(ConnectionField::TYPE),
+                ConnectionField::TotalCount => Value::from(page.additional_fields.total_count),
+                ConnectionField::PageInfo(plan) => object(plan, |field| {
+                    Some(match field {
+                        PageInfoField::Typename => string(PageInfoField::TYPE),
+                        PageInfoField::HasPreviousPage => Value::Boolean(page.has_previous_page),
+                        PageInfoField::HasNextPage => Value::Boolean(page.has_next_page),
+                        PageInfoField::StartCursor => cursor(page.edges.first()),
+                        PageInfoField::EndCursor => cursor(page.edges.last()),
+                    })
+                })?,
+                ConnectionField::Edges(plan) => Value::List(
+                    page.edges
+                        .iter()
+                        .map(|edge| {
+                            object(plan, |field| {
+                                Some(match field {
+                                    EdgeField::Typename => string(EdgeField::TYPE),
+                                    EdgeField::Cursor => cursor(Some(edge)),
+                                    EdgeField::Node(plan) => {
+                                        nodes.set(nodes.get() + 1);
+                                        event_value(plan, &edge.node.event, &self.shared.rights)?
+                                    }
+                                })
+                            })
+                        })
+                        .collect::<Option<_>>()?,
+                ),
+            })
+        })?;
+        self.shared.direct.fetch_add(nodes.get(), Ordering::Relaxed);
+        Some(value)
+    }
+}
+
+type Edge = async_graphql::connection::Edge<
+    crate::graphql::pagination::Cursor,
+    ListedEvent,
+    async_graphql::connection::EmptyFields,
+>;
+
+impl OutputType for EventConnection {
+    fn type_name() -> Cow<'static, str> {
+        RelayConnection::<ListedEvent>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        RelayConnection::<ListedEvent>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        RelayConnection::<ListedEvent>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(value) = self.direct(&field.node.selection_set.node, &ctx.query_env.fragments) {
+            return Ok(value);
+        }
+        OutputType::resolve(&self.page, ctx, field).await
+    }
+}
+
 /// A compiled selection set: response keys and what each resolves to, in query order.
 type Plan<F> = Vec<(Name, F)>;
 
@@ -200,6 +295,75 @@ fn collect<F: Vocabulary>(
         }
     }
     Some(())
+}
+
+/// The fields of `AdverseEventConnection`.
+#[derive(PartialEq)]
+enum ConnectionField {
+    Typename,
+    TotalCount,
+    PageInfo(Plan<PageInfoField>),
+    Edges(Plan<EdgeField>),
+}
+
+impl Vocabulary for ConnectionField {
+    const TYPE: &'static str = "AdverseEventConnection";
+
+    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "totalCount" => Self::TotalCount,
+            "pageInfo" => Self::PageInfo(compile(set, fragments)?),
+            "edges" => Self::Edges(compile(set, fragments)?),
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of `PageInfo`.
+#[derive(PartialEq)]
+enum PageInfoField {
+    Typename,
+    HasPreviousPage,
+    HasNextPage,
+    StartCursor,
+    EndCursor,
+}
+
+impl Vocabulary for PageInfoField {
+    const TYPE: &'static str = "PageInfo";
+
+    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "hasPreviousPage" => Self::HasPreviousPage,
+            "hasNextPage" => Self::HasNextPage,
+            "startCursor" => Self::StartCursor,
+            "endCursor" => Self::EndCursor,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of `AdverseEventEdge`.
+#[derive(PartialEq)]
+enum EdgeField {
+    Typename,
+    Cursor,
+    Node(Plan<EventField>),
+}
+
+impl Vocabulary for EdgeField {
+    const TYPE: &'static str = "AdverseEventEdge";
+
+    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "cursor" => Self::Cursor,
+            "node" => Self::Node(compile(set, fragments)?),
+            _ => return None,
+        })
+    }
 }
 
 /// The fields of `AdverseEvent`.
@@ -505,4 +669,32 @@ fn attachment_value(plan: &Plan<AttachmentField>, a: &AttachmentSummary) -> Opti
             AttachmentField::UploadedAt => a.uploaded_at.to_value(),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The type names this path answers `__typename` with and matches fragments
+    /// against are the schema's own.
+    #[test]
+    fn type_names_are_the_schemas() {
+        type Connection = RelayConnection<ListedEvent>;
+        assert_eq!(ConnectionField::TYPE, Connection::type_name());
+        assert_eq!(EdgeField::TYPE, Edge::type_name());
+        assert_eq!(
+            PageInfoField::TYPE,
+            async_graphql::connection::PageInfo::type_name()
+        );
+        assert_eq!(EventField::TYPE, AdverseEvent::type_name());
+        assert_eq!(
+            DocumentField::TYPE,
+            super::super::types::SupportingDocument::type_name()
+        );
+        assert_eq!(UserField::TYPE, crate::graphql::users::User::type_name());
+        assert_eq!(
+            AttachmentField::TYPE,
+            super::super::types::EventAttachment::type_name()
+        );
+    }
 }

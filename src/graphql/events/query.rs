@@ -7,7 +7,7 @@ use entity::{auth_users, patient_adverse_events as events};
 use std::{collections::HashMap, sync::Arc};
 
 use super::{
-    direct::{ListedEvent, PageShared},
+    direct::{EventConnection, ListedEvent, PageShared},
     types::{
         AdverseEvent, AdverseEventFilter, AdverseEventOrder, AdverseEventStats, EventAttachment,
         Preloaded,
@@ -104,7 +104,7 @@ impl EventQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<RelayConnection<ListedEvent>> {
+    ) -> async_graphql::Result<EventConnection> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let rights = EventRights::of(viewer);
@@ -171,7 +171,7 @@ impl EventQuery {
             .map(|m| m.id)
             .collect();
         event_service::audit_view(state, viewer, &others, &ctx.request_context().client).await?;
-        Ok(connection)
+        Ok(EventConnection::new(connection, shared))
     }
 
     /// Counts by status, severity, device category, manufacturer and month over the

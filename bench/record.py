@@ -84,6 +84,7 @@ def wrk_summary(res):
         "errors": res["failed"] + socket,
         "failed_responses": res["failed"],
         "socket_errors": socket,
+        "timeouts": res["socket_timeout"],
         "kinds": res["kinds"],
         "first_failure": res["first_failure"],
     }
@@ -159,10 +160,14 @@ def main():
         else:
             cw = wrk_summary(cres)
             rec["concurrent"] = {k: cw[k] for k in ("name", "requests", "rps", "p50_ms", "p99_ms",
-                                                     "max_ms", "errors", "kinds")}
+                                                     "max_ms", "errors", "timeouts", "kinds")}
             total_requests += cw["requests"]
-            if cw["errors"]:
-                failures.append(f"concurrent {cw['name']}: {cw['errors']} errors; first: {cw['first_failure'][:300]}")
+            # The storm's own requests queue behind a saturated core by design (logins get
+            # what the measured reads leave): one still unanswered after wrk's timeout is
+            # reported (`timeouts`), not a failure. A bad answer or a broken connection is.
+            broken = cw["errors"] - cw["timeouts"]
+            if broken:
+                failures.append(f"concurrent {cw['name']}: {broken} errors; first: {cw['first_failure'][:300]}")
         wrk_ticks = (wrk_ticks or 0) + (cticks or 0)
     rec["requests_all"] = total_requests
 

@@ -123,7 +123,8 @@ def main():
             rs = g(w, c)
             if not rs:
                 continue
-            errors = sum(r["errors"] + (r.get("concurrent") or {}).get("errors", 0) for r in rs)
+            errors = sum(r["errors"] + (r.get("concurrent") or {}).get("errors", 0)
+                         - (r.get("concurrent") or {}).get("timeouts", 0) for r in rs)
             sql = gm(w, c, "sql_per_req")
             if sql is None and gm(w, c, "xacts_per_req") is not None:
                 sql_s = f"~{fmt(gm(w, c, 'xacts_per_req'), 2)} xacts"
@@ -132,7 +133,9 @@ def main():
             name = NAMES.get(w, w)
             if w == "W4W1":
                 conc = med([(r.get("concurrent") or {}).get("rps") for r in rs])
-                name += f" (W1 numbers; W4 alongside at {fmt(conc, 0)} req/s; CPU and SQL per request of both)"
+                late = sum((r.get("concurrent") or {}).get("timeouts", 0) for r in rs)
+                name += (f" (W1 numbers; W4 alongside at {fmt(conc, 0)} req/s, {late} of its logins "
+                         f"unanswered within wrk's 10 s over the rounds; CPU and SQL per request of both)")
             if w in ("W3", "W5"):
                 ok = all(r.get("lost") == 0 and r.get("duplicated") == 0 for r in rs)
                 name += " (rows checked: " + ("none lost or duplicated" if ok else "**LOST/DUPLICATED**") + ")"
@@ -161,7 +164,9 @@ def main():
                 note = "ok" if r["ok"] else "**FAILED**: " + r["failure"].replace("|", "\\|")[:200]
                 if r.get("concurrent"):
                     cc = r["concurrent"]
-                    note += f" (W4: {fmt(cc['rps'], 1)} req/s, p99 {fmt(cc['p99_ms'], 1)} ms, {cc['errors']} errors)"
+                    late = cc.get("timeouts", 0)
+                    note += (f" (W4: {fmt(cc['rps'], 1)} req/s, p99 {fmt(cc['p99_ms'], 1)} ms, "
+                             f"{cc['errors'] - late} errors, {late} over 10 s)")
                 if r.get("checkpoints") or r.get("autovacuums"):
                     note += f" (PostgreSQL meanwhile: {r.get('checkpoints') or 0} checkpoints, {r.get('autovacuums') or 0} autovacuum/analyze runs)"
                 if r.get("rows") is not None:

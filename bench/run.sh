@@ -409,7 +409,8 @@ if r.get("rows") is not None:
     extra = f" rows={r['rows']} acked={r['acked']} lost={r['lost']} dup={r['duplicated']} unacked={r['unacked']}"
 if r.get("concurrent"):
     c = r["concurrent"]
-    extra += f" | during: {c['name']} {c['rps']:.0f} req/s p99 {c['p99_ms']:.1f} ms errors {c['errors']}"
+    late = c.get("timeouts", 0)
+    extra += f" | during: {c['name']} {c['rps']:.0f} req/s p99 {c['p99_ms']:.1f} ms errors {c['errors'] - late} over 10 s {late}"
 sql = r.get("sql_per_req")
 print(f"  {r['workload']:<5} c={r['connections']:<3} round {r['round']}: {r['rps']:9.1f} req/s "
       f"p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms errors {r['errors']} "

@@ -110,31 +110,6 @@ impl ListedEvent {
     }
 }
 
-impl OutputType for ListedEvent {
-    fn type_name() -> Cow<'static, str> {
-        AdverseEvent::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        AdverseEvent::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        AdverseEvent::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        if let Some(value) = self.direct(&field.node.selection_set.node, &ctx.query_env.fragments) {
-            return Ok(value);
-        }
-        OutputType::resolve(&self.event, ctx, field).await
-    }
-}
-
 /// The `adverseEvents` connection: the same types in the schema, built directly when
 /// the whole page can be (see the module documentation).
 pub struct EventConnection {
@@ -198,30 +173,42 @@ type Edge = async_graphql::connection::Edge<
     async_graphql::connection::EmptyFields,
 >;
 
-impl OutputType for EventConnection {
-    fn type_name() -> Cow<'static, str> {
-        RelayConnection::<ListedEvent>::type_name()
-    }
+/// `OutputType` for a wrapper of `$generic` (the type the schema knows it as): the
+/// wrapper's `direct` value when it has one, else `$generic`'s resolvers on `$inner`.
+macro_rules! direct_or_generic {
+    ($wrapper:ty, $generic:ty, |$this:ident| $inner:expr) => {
+        impl OutputType for $wrapper {
+            fn type_name() -> Cow<'static, str> {
+                <$generic>::type_name()
+            }
 
-    fn qualified_type_name() -> String {
-        RelayConnection::<ListedEvent>::qualified_type_name()
-    }
+            fn qualified_type_name() -> String {
+                <$generic>::qualified_type_name()
+            }
 
-    fn create_type_info(registry: &mut Registry) -> String {
-        RelayConnection::<ListedEvent>::create_type_info(registry)
-    }
+            fn create_type_info(registry: &mut Registry) -> String {
+                <$generic>::create_type_info(registry)
+            }
 
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        if let Some(value) = self.direct(&field.node.selection_set.node, &ctx.query_env.fragments) {
-            return Ok(value);
+            async fn resolve(
+                &self,
+                ctx: &ContextSelectionSet<'_>,
+                field: &Positioned<Field>,
+            ) -> ServerResult<Value> {
+                let set = &field.node.selection_set.node;
+                if let Some(value) = self.direct(set, &ctx.query_env.fragments) {
+                    return Ok(value);
+                }
+                let $this = self;
+                OutputType::resolve($inner, ctx, field).await
+            }
         }
-        OutputType::resolve(&self.page, ctx, field).await
-    }
+    };
 }
+
+direct_or_generic!(ListedEvent, AdverseEvent, |this| &this.event);
+direct_or_generic!(EventConnection, RelayConnection<ListedEvent>, |this| &this
+    .page);
 
 /// A compiled selection set: response keys and what each resolves to, in query order.
 type Plan<F> = Vec<(Name, F)>;
@@ -297,238 +284,138 @@ fn collect<F: Vocabulary>(
     Some(())
 }
 
-/// The fields of `AdverseEventConnection`.
-#[derive(PartialEq)]
-enum ConnectionField {
-    Typename,
-    TotalCount,
-    PageInfo(Plan<PageInfoField>),
-    Edges(Plan<EdgeField>),
+/// Declares a vocabulary: the enum of a type's fields this path resolves (with
+/// `Typename` for `__typename`), and the field names it answers for; a field with a
+/// sub-selection carries that selection compiled in the vocabulary of its type.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $vocabulary:ident on $type:literal {
+        $($name:literal => $field:ident $(($sub:ty))?,)*
+    }) => {
+        $(#[$doc])*
+        #[derive(PartialEq)]
+        enum $vocabulary {
+            Typename,
+            $($field $((Plan<$sub>))?,)*
+        }
+
+        impl Vocabulary for $vocabulary {
+            const TYPE: &'static str = $type;
+
+            #[allow(unused_variables)] // `set` and `fragments` serve sub-selections only
+            fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
+                Some(match name {
+                    "__typename" => Self::Typename,
+                    $($name => vocabulary!(@field Self::$field, set, fragments $(, $sub)?),)*
+                    _ => return None,
+                })
+            }
+        }
+    };
+    (@field $field:path, $set:ident, $fragments:ident) => {
+        $field
+    };
+    (@field $field:path, $set:ident, $fragments:ident, $sub:ty) => {
+        $field(compile::<$sub>($set, $fragments)?)
+    };
 }
 
-impl Vocabulary for ConnectionField {
-    const TYPE: &'static str = "AdverseEventConnection";
-
-    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "totalCount" => Self::TotalCount,
-            "pageInfo" => Self::PageInfo(compile(set, fragments)?),
-            "edges" => Self::Edges(compile(set, fragments)?),
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `AdverseEventConnection`.
+    ConnectionField on "AdverseEventConnection" {
+        "totalCount" => TotalCount,
+        "pageInfo" => PageInfo(PageInfoField),
+        "edges" => Edges(EdgeField),
     }
 }
 
-/// The fields of `PageInfo`.
-#[derive(PartialEq)]
-enum PageInfoField {
-    Typename,
-    HasPreviousPage,
-    HasNextPage,
-    StartCursor,
-    EndCursor,
-}
-
-impl Vocabulary for PageInfoField {
-    const TYPE: &'static str = "PageInfo";
-
-    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "hasPreviousPage" => Self::HasPreviousPage,
-            "hasNextPage" => Self::HasNextPage,
-            "startCursor" => Self::StartCursor,
-            "endCursor" => Self::EndCursor,
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `PageInfo`.
+    PageInfoField on "PageInfo" {
+        "hasPreviousPage" => HasPreviousPage,
+        "hasNextPage" => HasNextPage,
+        "startCursor" => StartCursor,
+        "endCursor" => EndCursor,
     }
 }
 
-/// The fields of `AdverseEventEdge`.
-#[derive(PartialEq)]
-enum EdgeField {
-    Typename,
-    Cursor,
-    Node(Plan<EventField>),
-}
-
-impl Vocabulary for EdgeField {
-    const TYPE: &'static str = "AdverseEventEdge";
-
-    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "cursor" => Self::Cursor,
-            "node" => Self::Node(compile(set, fragments)?),
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `AdverseEventEdge`.
+    EdgeField on "AdverseEventEdge" {
+        "cursor" => Cursor,
+        "node" => Node(EventField),
     }
 }
 
-/// The fields of `AdverseEvent`.
-#[derive(PartialEq)]
-enum EventField {
-    Typename,
-    Id,
-    Title,
-    Description,
-    Severity,
-    Status,
-    DeviceName,
-    DeviceCategory,
-    Manufacturer,
-    ModelNumber,
-    SerialNumber,
-    EventDate,
-    EventLocation,
-    Symptoms,
-    TreatmentReceived,
-    Outcome,
-    Witnesses,
-    AdditionalNotes,
-    SupportingDocuments(Plan<DocumentField>),
-    ReviewNote,
-    ReviewedAt,
-    ReviewedBy(Plan<UserField>),
-    Patient(Plan<UserField>),
-    Attachments(Plan<AttachmentField>),
-    CreatedAt,
-    UpdatedAt,
-}
-
-impl Vocabulary for EventField {
-    const TYPE: &'static str = "AdverseEvent";
-
-    fn field(name: &str, set: &SelectionSet, fragments: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "id" => Self::Id,
-            "title" => Self::Title,
-            "description" => Self::Description,
-            "severity" => Self::Severity,
-            "status" => Self::Status,
-            "deviceName" => Self::DeviceName,
-            "deviceCategory" => Self::DeviceCategory,
-            "manufacturer" => Self::Manufacturer,
-            "modelNumber" => Self::ModelNumber,
-            "serialNumber" => Self::SerialNumber,
-            "eventDate" => Self::EventDate,
-            "eventLocation" => Self::EventLocation,
-            "symptoms" => Self::Symptoms,
-            "treatmentReceived" => Self::TreatmentReceived,
-            "outcome" => Self::Outcome,
-            "witnesses" => Self::Witnesses,
-            "additionalNotes" => Self::AdditionalNotes,
-            "supportingDocuments" => Self::SupportingDocuments(compile(set, fragments)?),
-            "reviewNote" => Self::ReviewNote,
-            "reviewedAt" => Self::ReviewedAt,
-            "reviewedBy" => Self::ReviewedBy(compile(set, fragments)?),
-            "patient" => Self::Patient(compile(set, fragments)?),
-            "attachments" => Self::Attachments(compile(set, fragments)?),
-            "createdAt" => Self::CreatedAt,
-            "updatedAt" => Self::UpdatedAt,
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `AdverseEvent`.
+    EventField on "AdverseEvent" {
+        "id" => Id,
+        "title" => Title,
+        "description" => Description,
+        "severity" => Severity,
+        "status" => Status,
+        "deviceName" => DeviceName,
+        "deviceCategory" => DeviceCategory,
+        "manufacturer" => Manufacturer,
+        "modelNumber" => ModelNumber,
+        "serialNumber" => SerialNumber,
+        "eventDate" => EventDate,
+        "eventLocation" => EventLocation,
+        "symptoms" => Symptoms,
+        "treatmentReceived" => TreatmentReceived,
+        "outcome" => Outcome,
+        "witnesses" => Witnesses,
+        "additionalNotes" => AdditionalNotes,
+        "supportingDocuments" => SupportingDocuments(DocumentField),
+        "reviewNote" => ReviewNote,
+        "reviewedAt" => ReviewedAt,
+        "reviewedBy" => ReviewedBy(UserField),
+        "patient" => Patient(UserField),
+        "attachments" => Attachments(AttachmentField),
+        "createdAt" => CreatedAt,
+        "updatedAt" => UpdatedAt,
     }
 }
 
-/// The fields of `SupportingDocument`.
-#[derive(PartialEq)]
-enum DocumentField {
-    Typename,
-    FileName,
-    FileType,
-    FileSize,
-}
-
-impl Vocabulary for DocumentField {
-    const TYPE: &'static str = "SupportingDocument";
-
-    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "fileName" => Self::FileName,
-            "fileType" => Self::FileType,
-            "fileSize" => Self::FileSize,
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `SupportingDocument`.
+    DocumentField on "SupportingDocument" {
+        "fileName" => FileName,
+        "fileType" => FileType,
+        "fileSize" => FileSize,
     }
 }
 
-/// The fields of `User` that carry no guard (contact fields, roles and sessions do).
-#[derive(PartialEq)]
-enum UserField {
-    Typename,
-    Id,
-    Username,
-    UserType,
-    FirstName,
-    LastName,
-    OrganizationName,
-    Designation,
-    IsPhoneVerified,
-    IsEmailVerified,
-    IsActive,
-    LastLoginAt,
-    CreatedAt,
-    UpdatedAt,
-}
-
-impl Vocabulary for UserField {
-    const TYPE: &'static str = "User";
-
-    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "id" => Self::Id,
-            "username" => Self::Username,
-            "userType" => Self::UserType,
-            "firstName" => Self::FirstName,
-            "lastName" => Self::LastName,
-            "organizationName" => Self::OrganizationName,
-            "designation" => Self::Designation,
-            "isPhoneVerified" => Self::IsPhoneVerified,
-            "isEmailVerified" => Self::IsEmailVerified,
-            "isActive" => Self::IsActive,
-            "lastLoginAt" => Self::LastLoginAt,
-            "createdAt" => Self::CreatedAt,
-            "updatedAt" => Self::UpdatedAt,
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `User` that carry no guard (contact fields, roles and sessions do).
+    UserField on "User" {
+        "id" => Id,
+        "username" => Username,
+        "userType" => UserType,
+        "firstName" => FirstName,
+        "lastName" => LastName,
+        "organizationName" => OrganizationName,
+        "designation" => Designation,
+        "isPhoneVerified" => IsPhoneVerified,
+        "isEmailVerified" => IsEmailVerified,
+        "isActive" => IsActive,
+        "lastLoginAt" => LastLoginAt,
+        "createdAt" => CreatedAt,
+        "updatedAt" => UpdatedAt,
     }
 }
 
-/// The fields of `EventAttachment` but `downloadUrl` (signed per request).
-#[derive(PartialEq)]
-enum AttachmentField {
-    Typename,
-    Id,
-    EventId,
-    FileName,
-    FileType,
-    FileSize,
-    ContentType,
-    Sha256,
-    UploadedAt,
-}
-
-impl Vocabulary for AttachmentField {
-    const TYPE: &'static str = "EventAttachment";
-
-    fn field(name: &str, _: &SelectionSet, _: &Fragments) -> Option<Self> {
-        Some(match name {
-            "__typename" => Self::Typename,
-            "id" => Self::Id,
-            "eventId" => Self::EventId,
-            "fileName" => Self::FileName,
-            "fileType" => Self::FileType,
-            "fileSize" => Self::FileSize,
-            "contentType" => Self::ContentType,
-            "sha256" => Self::Sha256,
-            "uploadedAt" => Self::UploadedAt,
-            _ => return None,
-        })
+vocabulary! {
+    /// The fields of `EventAttachment` but `downloadUrl` (signed per request).
+    AttachmentField on "EventAttachment" {
+        "id" => Id,
+        "eventId" => EventId,
+        "fileName" => FileName,
+        "fileType" => FileType,
+        "fileSize" => FileSize,
+        "contentType" => ContentType,
+        "sha256" => Sha256,
+        "uploadedAt" => UploadedAt,
     }
 }
 

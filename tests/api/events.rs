@@ -1518,3 +1518,48 @@ fn by<'a>(nodes: &'a [Value], id: &str) -> &'a Value {
         .find(|n| n["id"] == json!(id))
         .unwrap_or_else(|| panic!("{id} in {nodes:?}"))
 }
+
+#[tokio::test]
+async fn a_page_mixing_visible_and_hidden_fields_resolves_each_node_its_own_way() {
+    // A patient who also holds `events:read_all` sees its own report with its patient and
+    // other reports without: on one page, the own node is built directly and the other
+    // goes through the resolvers, whose guard refuses `patient` at that node's path only.
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let others = event_in(&app, &w, "approved").await;
+    let reader = app
+        .create_user("reader", UserType::Patient, &[Permission::EventsReadAll])
+        .await;
+    let own = create(&app, &reader.1, seed_event()).await;
+
+    let before = app.state.direct_nodes();
+    let r = app
+        .gql_as(
+            &reader.1,
+            "{ adverseEvents(first: 10) { edges { node { id patient { username } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(app.state.direct_nodes() - before, 1, "{}", r.body);
+    let edges = r.body["data"]["adverseEvents"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 2, "{}", r.body);
+    let at = |id: &str| {
+        edges
+            .iter()
+            .position(|e| e["node"]["id"] == json!(id))
+            .unwrap()
+    };
+    assert_eq!(edges[at(&own)]["node"]["patient"]["username"], "reader");
+    assert!(
+        edges[at(&others)]["node"]["patient"].is_null(),
+        "{}",
+        r.body
+    );
+    let errors = r.errors();
+    assert_eq!(errors.len(), 1, "{}", r.body);
+    assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        errors[0]["path"],
+        json!(["adverseEvents", "edges", at(&others), "node", "patient"])
+    );
+}

@@ -134,6 +134,12 @@ impl AppState {
         &self.0.db
     }
 
+    /// The pool, for the list statements that go straight through sqlx on PostgreSQL
+    /// ([`crate::db::reads`]).
+    pub fn reader(&self) -> crate::db::reads::Reader<'_> {
+        crate::db::reads::Reader::direct(&self.0.db, &self.0.statements)
+    }
+
     /// Statements executed through the pool so far.
     pub fn statements(&self) -> &StatementCounter {
         &self.0.statements

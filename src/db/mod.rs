@@ -1,7 +1,7 @@
 //! Database connection, pool settings and migrations, for SQLite and PostgreSQL.
 
 pub mod constraint;
-pub mod row;
+pub mod reads;
 
 use std::{
     sync::{
@@ -28,6 +28,11 @@ impl StatementCounter {
     /// Statements executed so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts one statement run outside SeaORM ([`reads::Reader`]).
+    pub fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -106,7 +106,7 @@ impl Loader<i32> for AttachmentsByEvent {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = services::attachments::summaries_of_events(
-            &self.db,
+            crate::db::reads::Reader::orm(&self.db),
             keys,
             services::attachments::SummaryColumns::ALL,
         )

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     auth::{request::ClientInfo, viewer::Viewer},
+    db::reads::{Reader, RowRef},
     domain::workflow,
     error::{AppError, AppResult},
     state::AppState,
@@ -237,39 +238,37 @@ impl SummaryColumns {
 /// The attachments of `event_ids`, oldest first: one statement, reading `id`,
 /// `event_id` and the `columns` only (never the storage key), decoded by position.
 pub async fn summaries_of_events(
-    conn: &impl ConnectionTrait,
+    reader: Reader<'_>,
     event_ids: &[i32],
     columns: SummaryColumns,
 ) -> AppResult<Vec<AttachmentSummary>> {
-    use crate::db::row;
     use attachments::Column as C;
-    use sea_orm::{DbErr, QueryOrder, QueryResult, QueryTrait};
-    /// Reads the value at a position into its field (text without sqlx's per-value type
-    /// check, [`crate::db::row`]).
-    type Fill = fn(&mut AttachmentSummary, &QueryResult, usize) -> Result<(), DbErr>;
+    use sea_orm::{DbErr, QueryOrder, QueryTrait};
+    /// Reads the value at a position into its field ([`crate::db::reads`]).
+    type Fill = fn(&mut AttachmentSummary, RowRef<'_>, usize) -> Result<(), DbErr>;
     const OPTIONAL: [(SummaryColumns, C, Fill); 6] = [
         (SummaryColumns::FILE_NAME, C::FileName, |s, row, i| {
-            s.file_name = row::text(row, i)?;
+            s.file_name = row.text(i)?;
             Ok(())
         }),
         (SummaryColumns::FILE_TYPE, C::FileType, |s, row, i| {
-            s.file_type = row::text_enum(row, i)?;
+            s.file_type = row.text_enum(i)?;
             Ok(())
         }),
         (SummaryColumns::FILE_SIZE, C::FileSize, |s, row, i| {
-            s.file_size = row.try_get_by_index(i)?;
+            s.file_size = row.get(i)?;
             Ok(())
         }),
         (SummaryColumns::CONTENT_TYPE, C::ContentType, |s, row, i| {
-            s.content_type = row::text(row, i)?;
+            s.content_type = row.text(i)?;
             Ok(())
         }),
         (SummaryColumns::SHA256, C::Sha256, |s, row, i| {
-            s.sha256 = row::text(row, i)?;
+            s.sha256 = row.text(i)?;
             Ok(())
         }),
         (SummaryColumns::UPLOADED_AT, C::UploadedAt, |s, row, i| {
-            s.uploaded_at = row.try_get_by_index(i)?;
+            s.uploaded_at = row.get(i)?;
             Ok(())
         }),
     ];
@@ -282,14 +281,14 @@ pub async fn summaries_of_events(
         .select_only()
         .columns([C::Id, C::EventId])
         .columns(read.iter().map(|(column, _)| *column))
-        .filter(C::EventId.is_in(event_ids.iter().copied()))
+        .filter(of_events(reader, event_ids))
         .order_by_asc(C::UploadedAt)
         .order_by_asc(C::Id)
-        .build(conn.get_database_backend());
-    let decode = |row: &QueryResult| -> Result<AttachmentSummary, DbErr> {
+        .build(reader.connection().get_database_backend());
+    let decode = |row: RowRef<'_>| -> Result<AttachmentSummary, DbErr> {
         let mut summary = AttachmentSummary {
-            id: row.try_get_by_index(0)?,
-            event_id: row.try_get_by_index(1)?,
+            id: row.get(0)?,
+            event_id: row.get(1)?,
             file_name: String::new(),
             file_type: entity::enums::FileType::Document,
             file_size: 0,
@@ -302,8 +301,20 @@ pub async fn summaries_of_events(
         }
         Ok(summary)
     };
-    let rows = conn.query_all_raw(statement).await?;
-    Ok(rows.iter().map(decode).collect::<Result<_, _>>()?)
+    Ok(reader.all(statement).await?.decode(decode)?)
+}
+
+/// `event_id IN (...)`; on PostgreSQL `event_id = ANY($1)`, one array parameter instead
+/// of one per event, and one statement text (one prepared statement) whatever the
+/// number of events.
+fn of_events(reader: Reader<'_>, event_ids: &[i32]) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, PgFunc};
+    match reader.connection().get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            Expr::col(attachments::Column::EventId).eq(PgFunc::any(Expr::val(event_ids.to_vec())))
+        }
+        _ => attachments::Column::EventId.is_in(event_ids.iter().copied()),
+    }
 }
 
 /// The storage keys of an event's attachments (read before the event is deleted).

@@ -961,6 +961,39 @@ async fn a_page_of_events_with_relations_costs_a_constant_number_of_statements()
         "5 events and 100 events cost the same: {costs:?}"
     );
     assert!(costs[1] <= 8, "a small constant: {costs:?}");
+
+    // The benchmark's W2 shape, a patient's own page with their attachments: the page's
+    // rows and the attachments, exactly two statements besides the token check (the
+    // viewer, who is the patient of every row, came with the session). On PostgreSQL both go straight through
+    // sqlx (`db::reads`), and each must still be counted.
+    let upload = crate::attachments::upload(
+        &app,
+        &w.patient.1,
+        &create(&app, &w.patient.1, seed_event()).await,
+        "scan.png",
+        crate::attachments::png(),
+        true,
+    )
+    .await;
+    upload.data();
+    // What checking the token costs (nothing on PostgreSQL, where sessions are cached).
+    let before = app.state.statements().get();
+    app.gql_as(&w.patient.1, "{ me { id } }", json!({}))
+        .await
+        .data();
+    let session = app.state.statements().get() - before;
+    let q = "{ adverseEvents(first: 50) { edges { node { id title patient { username } attachments { fileName } } } } }";
+    let before = app.state.statements().get();
+    let r = app.gql_as(&w.patient.1, q, json!({})).await;
+    let after = app.state.statements().get() - session;
+    let edges = r.data()["adverseEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(edges.len(), 50);
+    assert_eq!(edges[0]["node"]["attachments"][0]["fileName"], "scan.png");
+    assert_eq!(edges[0]["node"]["patient"]["username"], "patient");
+    assert_eq!(after - before, 2, "the page and its attachments");
 }
 
 #[tokio::test]

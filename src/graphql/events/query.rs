@@ -120,7 +120,7 @@ impl EventQuery {
             last,
             before,
         };
-        let db = state.db();
+        let db = state.reader();
         let columns = list_columns(ctx, field);
         // The sort value's type differs per ordering; each branch pages with its own.
         let (models, mut connection) = match field {
@@ -312,8 +312,10 @@ impl PageRelations {
             let mut by_event: HashMap<i32, Vec<Arc<AttachmentSummary>>> = HashMap::new();
             if !rows.is_empty() {
                 let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-                let db = ctx.state()?.db();
-                for summary in attachment_service::summaries_of_events(db, &ids, columns).await? {
+                let reader = ctx.state()?.reader();
+                for summary in
+                    attachment_service::summaries_of_events(reader, &ids, columns).await?
+                {
                     by_event
                         .entry(summary.event_id)
                         .or_default()

@@ -14,6 +14,7 @@ use sea_orm::{
 
 use super::policy::{self, EventRights};
 use crate::{
+    db::reads::{Reader, RowRef},
     error::{AppResult, FieldErrors},
     services::pagination::{
         self, Direction, Ordering, Page, PageRequest, Position, check_range, contains_pattern,
@@ -228,24 +229,18 @@ impl EventColumns {
     /// The rows of `select` (ordered and limited), reading only these columns.
     async fn rows(
         &self,
-        conn: &impl ConnectionTrait,
+        reader: Reader<'_>,
         select: Select<events::Entity>,
     ) -> Result<Vec<events::Model>, sea_orm::DbErr> {
         let statement = select
             .select_only()
             .columns(self.0.iter().copied())
-            .build(conn.get_database_backend());
-        conn.query_all_raw(statement)
-            .await?
-            .iter()
-            .map(|row| self.decode(row))
-            .collect()
+            .build(reader.connection().get_database_backend());
+        reader.all(statement).await?.decode(|row| self.decode(row))
     }
 
     /// A model from a row of these columns, by position; the rest are placeholders.
-    /// Text columns are read with [`crate::db::row`] (no per-value type check).
-    fn decode(&self, row: &sea_orm::QueryResult) -> Result<events::Model, sea_orm::DbErr> {
-        use crate::db::row::{optional_text, text, text_enum};
+    fn decode(&self, row: RowRef<'_>) -> Result<events::Model, sea_orm::DbErr> {
         use events::Column as C;
         let mut m = events::Model {
             id: 0,
@@ -275,30 +270,30 @@ impl EventColumns {
         };
         for (i, column) in self.0.iter().enumerate() {
             match column {
-                C::Id => m.id = row.try_get_by_index(i)?,
-                C::PatientId => m.patient_id = row.try_get_by_index(i)?,
-                C::Title => m.title = text(row, i)?,
-                C::Description => m.description = text(row, i)?,
-                C::Severity => m.severity = text_enum(row, i)?,
-                C::Status => m.status = text_enum(row, i)?,
-                C::DeviceName => m.device_name = text(row, i)?,
-                C::DeviceCategory => m.device_category = text(row, i)?,
-                C::Manufacturer => m.manufacturer = text(row, i)?,
-                C::ModelNumber => m.model_number = optional_text(row, i)?,
-                C::SerialNumber => m.serial_number = optional_text(row, i)?,
-                C::EventDate => m.event_date = row.try_get_by_index(i)?,
-                C::EventLocation => m.event_location = text(row, i)?,
-                C::Symptoms => m.symptoms = text(row, i)?,
-                C::TreatmentReceived => m.treatment_received = optional_text(row, i)?,
-                C::Outcome => m.outcome = optional_text(row, i)?,
-                C::Witnesses => m.witnesses = optional_text(row, i)?,
-                C::AdditionalNotes => m.additional_notes = optional_text(row, i)?,
-                C::SupportingDocuments => m.supporting_documents = row.try_get_by_index(i)?,
-                C::ReviewNote => m.review_note = optional_text(row, i)?,
-                C::CreatedAt => m.created_at = row.try_get_by_index(i)?,
-                C::UpdatedAt => m.updated_at = row.try_get_by_index(i)?,
-                C::ReviewedBy => m.reviewed_by = row.try_get_by_index(i)?,
-                C::ReviewedAt => m.reviewed_at = row.try_get_by_index(i)?,
+                C::Id => m.id = row.get(i)?,
+                C::PatientId => m.patient_id = row.get(i)?,
+                C::Title => m.title = row.text(i)?,
+                C::Description => m.description = row.text(i)?,
+                C::Severity => m.severity = row.text_enum(i)?,
+                C::Status => m.status = row.text_enum(i)?,
+                C::DeviceName => m.device_name = row.text(i)?,
+                C::DeviceCategory => m.device_category = row.text(i)?,
+                C::Manufacturer => m.manufacturer = row.text(i)?,
+                C::ModelNumber => m.model_number = row.optional_text(i)?,
+                C::SerialNumber => m.serial_number = row.optional_text(i)?,
+                C::EventDate => m.event_date = row.get(i)?,
+                C::EventLocation => m.event_location = row.text(i)?,
+                C::Symptoms => m.symptoms = row.text(i)?,
+                C::TreatmentReceived => m.treatment_received = row.optional_text(i)?,
+                C::Outcome => m.outcome = row.optional_text(i)?,
+                C::Witnesses => m.witnesses = row.optional_text(i)?,
+                C::AdditionalNotes => m.additional_notes = row.optional_text(i)?,
+                C::SupportingDocuments => m.supporting_documents = row.get(i)?,
+                C::ReviewNote => m.review_note = row.optional_text(i)?,
+                C::CreatedAt => m.created_at = row.get(i)?,
+                C::UpdatedAt => m.updated_at = row.get(i)?,
+                C::ReviewedBy => m.reviewed_by = row.get(i)?,
+                C::ReviewedAt => m.reviewed_at = row.get(i)?,
             }
         }
         Ok(m)
@@ -307,7 +302,7 @@ impl EventColumns {
 
 /// One page, in an ordering whose sort value has type `V`, reading `columns`.
 pub async fn page<V>(
-    conn: &impl ConnectionTrait,
+    reader: Reader<'_>,
     select: Select<events::Entity>,
     ordering: &Ordering,
     request: PageRequest<V>,
@@ -318,7 +313,7 @@ where
     V: Into<sea_orm::Value> + Clone,
 {
     pagination::fetch_rows(
-        conn,
+        reader.connection(),
         select,
         ordering,
         request,
@@ -326,7 +321,7 @@ where
             sort: sort_value(m),
             id: m.id,
         },
-        async |window| columns.rows(conn, window).await,
+        async |window| columns.rows(reader, window).await,
     )
     .await
 }

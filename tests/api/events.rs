@@ -1596,3 +1596,37 @@ async fn a_page_mixing_visible_and_hidden_fields_resolves_each_node_its_own_way(
         json!(["adverseEvents", "edges", at(&others), "node", "patient"])
     );
 }
+
+#[tokio::test]
+async fn awkward_text_comes_back_exactly_in_lists_and_single_reads() {
+    // Quotes, backslashes, control characters, non-ASCII and the JavaScript line
+    // separators must come back exactly, from the direct list path (values built from
+    // rows read straight through sqlx on PostgreSQL) and from the resolvers.
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let text = "say \"hi\" \\ back\\slash\nnew line\ttab \u{1}\u{1f} é ü 漢字 😀 \u{2028}\u{2029} </script>";
+    let mut input = seed_event();
+    input["description"] = json!(text);
+    input["title"] = json!("quote \" and \\ and é 😀");
+    let id = create(&app, &w.patient.1, input).await;
+    let one = app
+        .gql_as(
+            &w.patient.1,
+            "query($id: ID!) { adverseEvent(id: $id) { title description } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(one.data()["adverseEvent"]["description"], text);
+    assert_eq!(one.data()["adverseEvent"]["title"], "quote \" and \\ and é 😀");
+    let page = app
+        .gql_as(
+            &w.patient.1,
+            "{ adverseEvents(first: 5) { edges { node { id title description } } } }",
+            json!({}),
+        )
+        .await;
+    let node = &page.data()["adverseEvents"]["edges"][0]["node"];
+    assert_eq!(node["id"], id.as_str());
+    assert_eq!(node["description"], text);
+    assert_eq!(node["title"], "quote \" and \\ and é 😀");
+}

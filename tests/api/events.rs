@@ -1617,7 +1617,10 @@ async fn awkward_text_comes_back_exactly_in_lists_and_single_reads() {
         )
         .await;
     assert_eq!(one.data()["adverseEvent"]["description"], text);
-    assert_eq!(one.data()["adverseEvent"]["title"], "quote \" and \\ and é 😀");
+    assert_eq!(
+        one.data()["adverseEvent"]["title"],
+        "quote \" and \\ and é 😀"
+    );
     let page = app
         .gql_as(
             &w.patient.1,

@@ -120,13 +120,13 @@ impl EventQuery {
             last,
             before,
         };
-        let db = state.reader();
+        let reader = state.reader();
         let columns = list_columns(ctx, field);
         // The sort value's type differs per ordering; each branch pages with its own.
         let (models, mut connection) = match field {
             EventOrderField::CreatedAt => {
                 let page: Page<events::Model, DateTime<Utc>> = list::page(
-                    db,
+                    reader,
                     select,
                     &ordering,
                     args.request(ctx, &ordering)?,
@@ -138,7 +138,7 @@ impl EventQuery {
             }
             EventOrderField::EventDate => {
                 let page: Page<events::Model, NaiveDate> = list::page(
-                    db,
+                    reader,
                     select,
                     &ordering,
                     args.request(ctx, &ordering)?,
@@ -150,7 +150,7 @@ impl EventQuery {
             }
             EventOrderField::Severity => {
                 let page: Page<events::Model, i32> = list::page(
-                    db,
+                    reader,
                     select,
                     &ordering,
                     args.request(ctx, &ordering)?,

@@ -9,10 +9,11 @@ NAMES = {
     "W2": "W2 `adverseEvents(first: 50)` nested",
     "W3": "W3 `createAdverseEvent`",
     "W4": "W4 `login` (Argon2id)",
+    "W1P": "W1 alone, right before each storm round (the storm's reference)",
     "W4W1": "W1 during a W4 login storm",
     "W5": "W5 mix 70/20/10",
 }
-ORDER = ["W1", "W2", "W3", "W4", "W4W1", "W5"]
+ORDER = ["W1", "W2", "W3", "W4", "W1P", "W4W1", "W5"]
 
 
 def med(xs):
@@ -94,10 +95,20 @@ def main():
             f"{fmt(acked)} acknowledged, {fmt(rows)} rows: {lost} lost, {dup} duplicated "
             f"({unacked} rows whose response was in flight when wrk stopped)", lost == 0 and dup == 0)
     for c in conns_all:
-        if g("W1", c) and g("W4W1", c):
-            alone, storm = gm("W1", c, "p99_ms"), gm("W4W1", c, "p99_ms")
+        # The reference is W1 alone right before each storm round (W1P) when measured,
+        # the W1 workload's own rounds (earlier in the schedule) otherwise; both shown.
+        ref = "W1P" if g("W1P", c) else "W1"
+        if g(ref, c) and g("W4W1", c):
+            alone, storm = gm(ref, c, "p99_ms"), gm("W4W1", c, "p99_ms")
+            measured = f"{fmt(storm, 2)} ms vs {fmt(alone, 2)} ms alone = {storm / alone:.1f}×"
+            if ref == "W1P":
+                measured += " (alone: W1 right before each storm round"
+                if g("W1", c):
+                    early = gm("W1", c, "p99_ms")
+                    measured += f"; against the W1 workload's rounds, {fmt(early, 2)} ms: {storm / early:.1f}×"
+                measured += ")"
             row(f"W1 p99 during W4 ≤ 2 × alone ({c} connection{'s' if c != 1 else ''} each)",
-                f"{fmt(storm, 2)} ms vs {fmt(alone, 2)} ms alone = {storm / alone:.1f}×", storm <= 2 * alone)
+                measured, storm <= 2 * alone)
     if runs:
         peak = max(runs, key=lambda r: r["peak_rss_mb"])
         row("peak RSS < 64 MB under any workload",

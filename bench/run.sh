@@ -23,7 +23,8 @@
 #   BENCH_ROUNDS=3      measured runs per workload and connection count
 #   BENCH_WARMUP=5      seconds of warm-up per workload (at the highest connection count)
 #   BENCH_CONNECTIONS="32 1"
-#   BENCH_WORKLOADS="W1 W2 W3 W4 W4W1 W5"   (W4W1 = W1 measured while W4 runs)
+#   BENCH_WORKLOADS="W1 W2 W3 W4 W4W1 W5"   (W4W1 = W1 measured while W4 runs; each of
+#                       its rounds is preceded by a round of W1 alone, W1P, its reference)
 #   BENCH_STARTS=5      cold starts timed to /ready before the benchmark server starts
 #   BENCH_SERVER_CPU=0  core of the server (taskset -c)
 #   BENCH_LOAD_CPU=1    core of wrk
@@ -392,7 +393,7 @@ export BENCH_LUA_DIR=$BENCH_DIR/lua BENCH_PASSWORD=$PASSWORD BENCH_LOGIN_FIRST=4
 
 script_of() {
   case $1 in
-    W1) echo w1_me.lua ;; W2) echo w2_events.lua ;; W3) echo w3_create.lua ;;
+    W1 | W1P) echo w1_me.lua ;; W2) echo w2_events.lua ;; W3) echo w3_create.lua ;;
     W4) echo w4_login.lua ;; W5) echo w5_mix.lua ;; *) die "unknown workload $1" ;;
   esac
 }
@@ -423,6 +424,10 @@ EOF
 measure() { # workload connections round seconds
   local w=$1 c=$2 r=$3 d=$4 id="$1-c$2-r$3" out="$WORK/$1-c$2-r$3"
   local before=$out.before after=$out.after
+  # W1 alone first, right before each storm round (recorded as W1P): the storm's p99 is
+  # compared with W1 on the machine as it is now, not as it was minutes earlier at the
+  # start of the schedule (on a shared host W1's p99 alone drifts by 2x over that).
+  [[ $w == W4W1 ]] && measure W1P "$c" "$r" "$d"
   reset_run_stats
   snapshot "$before"
   if [[ $w == W4W1 ]]; then

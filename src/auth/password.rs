@@ -9,18 +9,23 @@
 //! * keeps memory flat: each thread allocates its 19 MiB of Argon2 blocks once and reuses
 //!   them for every hash, so the resident size does not grow with a login storm (a fresh
 //!   allocation per hash is kept by the allocator after it is freed);
-//! * yields to request handling: on Linux the threads run at a lower scheduling priority
-//!   (nice 10) with a short time slice, so when the CPU is contended a login storm takes
-//!   what the other requests leave, and a request that wakes the idle runtime while a
-//!   hash runs preempts the hash at once. Without contention logins run at full speed.
+//! * yields to request handling: on Linux the threads run at the lowest scheduling
+//!   priority an unprivileged thread has besides `SCHED_IDLE` (nice 19) with a short time
+//!   slice, so when the CPU is contended a login storm takes what the other requests
+//!   leave (at least ~1.4 % of a core per hashing thread: a 16 ms hash then finishes in
+//!   about a second), and a request that wakes the idle runtime while a hash runs
+//!   preempts the hash at once. Without contention logins run at full speed. (Nice 10,
+//!   before 2026-12-07, gave a storm ~10 % of a core beside a saturating read load: a
+//!   `me` request at one connection then waited out a whole stint, below, at p99.)
 //!   Priority alone cannot stop one thing on a busy core: when the runtime is runnable
 //!   (busy, not woken) and the scheduler hands the core to a hash at a tick, the hash
 //!   keeps it until the next tick (4 ms at HZ=250; `perf sched latency` during the
 //!   benchmark's login storm showed exactly these waits). So each hash runs under a
 //!   [`YieldTimer`](super::preempt::YieldTimer), which makes the thread yield the core
 //!   every half millisecond: stints of at most that, the same share of the core.
-//!   (`SCHED_IDLE` would avoid the waits too, but an unprivileged thread cannot leave
-//!   it again, so logins would starve under sustained load.)
+//!   (`SCHED_IDLE` avoids the waits too, and measured about the same as nice 19 in the
+//!   benchmark, but it leaves a hash ~0.3 % of a busy core, and an unprivileged thread
+//!   cannot leave it again to rescue a starved login.)
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -38,8 +43,12 @@ use crate::error::{AppError, AppResult};
 /// that unknown users and wrong passwords cost the same work.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$cmFrc2hhYXlhbi1kdW1teQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
-/// The scheduling priority (nice value) of the hashing threads on Linux.
-const HASHER_NICE: i32 = 10;
+/// The scheduling priority (nice value) of the hashing threads on Linux: the lowest.
+/// Beside a busy request thread (weight 1024) a hash gets weight 15, ~1.4 % of the core;
+/// the benchmark's one-connection login storm (`bench/`, W4W1) measured `me`'s p99 at
+/// 0.37–0.42 ms with 19 against 0.53–0.57 ms with nice 10, logins 22–24 against 24–27
+/// per second (`bench/results/20261207T070153Z.md` to `…070803Z.md`).
+const HASHER_NICE: i32 = 19;
 
 /// 19 MiB, 2 iterations, 1 lane: OWASP's minimum recommendation for Argon2id.
 fn params() -> Params {
@@ -185,7 +194,7 @@ impl Worker {
 /// this, instead of waiting out the default slice of a few milliseconds.
 const HASHER_SLICE_NS: u64 = 100_000;
 
-/// Lowers the calling thread's scheduling priority (Linux, per thread): nice 10 and a
+/// Lowers the calling thread's scheduling priority (Linux, per thread): nice 19 and a
 /// short time slice. Kernels without custom slices ignore the slice; a kernel without
 /// `sched_setattr` gets the nice value through `setpriority`.
 fn lower_priority() {
@@ -341,6 +350,21 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    /// The hashing threads' priority, read back from the kernel (Linux). A thread of its
+    /// own: the priority cannot be raised again without privileges.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_the_lowest_priority() {
+        let nice = std::thread::spawn(|| {
+            lower_priority();
+            // SAFETY: plain syscalls on the calling thread's own id.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(nice, 19);
     }
 
     #[tokio::test]

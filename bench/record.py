@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns one measured run of bench/run.sh into a JSON line (appended to --out).
 
+    record.py --meta META --out FILE setup
     record.py --meta META --out FILE startup --index N --ready-ms MS
     record.py --meta META --out FILE run --workload W --connections C --round R --seconds S
               --before SNAP --after SNAP --wrk WRK_OUT [--wrk-concurrent WRK_OUT]
@@ -95,6 +96,7 @@ def main():
     ap.add_argument("--meta", required=True)
     ap.add_argument("--out", required=True)
     sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("setup")  # the settings of the whole benchmark (META), once, first
     s = sub.add_parser("startup")
     s.add_argument("--index", type=int, required=True)
     s.add_argument("--ready-ms", type=float, required=True)
@@ -116,6 +118,12 @@ def main():
     a = ap.parse_args()
     meta = read_meta(a.meta)
     base = {"ts": meta.get("ts"), "commit": meta.get("commit"), "binary_sha256_16": meta.get("binary_sha256_16")}
+
+    if a.cmd == "setup":
+        settings = {k: v for k, v in meta.items() if k not in base}
+        with open(a.out, "a") as f:
+            f.write(json.dumps(dict(base, record="setup", settings=settings)) + "\n")
+        return 0
 
     if a.cmd == "startup":
         rec = dict(base, record="startup", index=a.index, ready_ms=a.ready_ms)

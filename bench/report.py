@@ -42,6 +42,10 @@ def main():
     p(f"Results file: `{meta_src.split('/')[-1]}.jsonl`; commit `{recs[0].get('commit') if recs else '?'}`, "
       f"binary sha256 `{recs[0].get('binary_sha256_16') if recs else '?'}…`.")
     p("")
+    setup = next((r["settings"] for r in recs if r.get("record") == "setup"), None)
+    if setup:  # reports from before the set-up record have none
+        p("Set-up: " + "; ".join(f"{k} `{v}`" for k, v in setup.items() if v != ""))
+        p("")
 
     groups = {}
     for r in runs:

@@ -282,11 +282,13 @@ META=$WORK/meta.env
   echo "data=$N_USERS users, $N_EVENTS events, $N_ATTACH attachments, $N_BP_EVENTS events of bench_patient"
   echo "redis=${BENCH_REDIS_URL:+yes}"
   echo "rust_log=${BENCH_RUST_LOG:-info (production default)}"
+  echo "server_env=${BENCH_SERVER_ENV:-}"
   echo "host=$(uname -srm), $(nproc --all) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo "wrk=$(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')"
 } >"$META"
 
 record() { python3 "$BENCH_DIR/record.py" --meta "$META" --out "$JSONL" "$@"; }
+record setup
 
 log "timing $STARTS start-ups to /ready on the applied schema (server on core $SERVER_CPU)"
 for i in $(seq "$STARTS"); do

@@ -20,6 +20,12 @@ import sys
 NCPU = os.cpu_count() or 1
 
 
+def append(path, rec):
+    """Appends one record as a JSON line."""
+    with open(path, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
 def read_meta(path):
     meta = {}
     with open(path) as f:
@@ -121,22 +127,19 @@ def main():
 
     if a.cmd == "setup":
         settings = {k: v for k, v in meta.items() if k not in base}
-        with open(a.out, "a") as f:
-            f.write(json.dumps(dict(base, record="setup", settings=settings)) + "\n")
+        append(a.out, dict(base, record="setup", settings=settings))
         return 0
 
     if a.cmd == "startup":
         rec = dict(base, record="startup", index=a.index, ready_ms=a.ready_ms)
-        with open(a.out, "a") as f:
-            f.write(json.dumps(rec) + "\n")
+        append(a.out, rec)
         return 0
 
     if a.cmd == "callgrind":
         rec = dict(base, record="callgrind", workload=a.workload, requests=a.requests,
                    instructions=a.instructions,
                    instructions_per_req=round(a.instructions / a.requests) if a.requests else None)
-        with open(a.out, "a") as f:
-            f.write(json.dumps(rec) + "\n")
+        append(a.out, rec)
         return 0
 
     before, after = read_snap(a.before), read_snap(a.after)
@@ -262,8 +265,7 @@ def main():
             failures.append(f"{rec['unacked']} rows without a response (more than the {a.connections} connections)")
     rec["ok"] = not failures
     rec["failure"] = "; ".join(failures)
-    with open(a.out, "a") as f:
-        f.write(json.dumps(rec) + "\n")
+    append(a.out, rec)
     return 0
 
 

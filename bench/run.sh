@@ -9,7 +9,8 @@
 # applies the migrations, loads deterministic data (bench/seed.sql), starts the server
 # in production mode pinned to one core, drives it with wrk (bench/lua/*.lua, which
 # check every response body) on the other core, and writes
-#   bench/results/<timestamp>.jsonl   one JSON line per run (and per start-up sample)
+#   bench/results/<timestamp>.jsonl   one JSON line per run (and per start-up sample), after
+#                                     a first one with the settings (record "setup")
 #   bench/results/<timestamp>.md      the tables, the targets of issue 9, SQL per statement
 # The database (and a private PostgreSQL cluster, when one was started) is dropped on exit.
 # Exits non-zero when any run had an error (a socket error, a non-200 status, a body with
